@@ -1,0 +1,679 @@
+//! Serde mirrors of the Kubernetes objects we read, and the document-stream reader.
+//!
+//! Every scalar that Kubernetes reads as a string is deserialized from its raw YAML text
+//! (serde_yaml hands plain scalars to string fields verbatim), so label values such as `yes`,
+//! `1.0` or `0x1F` stay the strings the user wrote. Quantities are kept as text here and parsed
+//! during validation, where errors can name their field.
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::fmt;
+
+use crate::error::Error;
+
+pub(crate) type StringMap = IndexMap<String, String>;
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ObjectMeta {
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+    pub uid: Option<String>,
+    pub generation: Option<i64>,
+    pub labels: Option<StringMap>,
+    pub annotations: Option<StringMap>,
+    pub creation_timestamp: Option<String>,
+    pub deletion_timestamp: Option<String>,
+    pub owner_references: Option<Vec<OwnerReference>>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct OwnerReference {
+    pub api_version: Option<String>,
+    pub kind: Option<String>,
+    pub name: Option<String>,
+    pub uid: Option<String>,
+    pub controller: Option<bool>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct LabelSelector {
+    pub match_labels: Option<StringMap>,
+    pub match_expressions: Option<Vec<LabelSelectorRequirement>>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct LabelSelectorRequirement {
+    pub key: Option<String>,
+    pub operator: Option<String>,
+    pub values: Option<Vec<String>>,
+}
+
+/// `intstr.IntOrString` as written: an integer, or a string kept verbatim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum IntOrString {
+    Int(i64),
+    String(String),
+}
+
+impl<'de> Deserialize<'de> for IntOrString {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = IntOrString;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an integer or a string")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<IntOrString, E> {
+                Ok(IntOrString::Int(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<IntOrString, E> {
+                i64::try_from(v)
+                    .map(IntOrString::Int)
+                    .map_err(|_| E::custom(format!("integer {v} is out of range")))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<IntOrString, E> {
+                Ok(IntOrString::String(v.to_string()))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<IntOrString, E> {
+                Ok(IntOrString::String(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<IntOrString, E> {
+                Err(E::invalid_type(de::Unexpected::Bool(v), &self))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DaemonSetDoc {
+    pub api_version: Option<String>,
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    pub spec: Option<DaemonSetSpec>,
+    pub status: Option<DaemonSetStatusDoc>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DaemonSetSpec {
+    pub selector: Option<LabelSelector>,
+    pub template: Option<PodTemplate>,
+    pub update_strategy: Option<UpdateStrategy>,
+    pub min_ready_seconds: Option<i64>,
+    pub revision_history_limit: Option<i64>,
+    /// OpenKruise only.
+    pub burst_replicas: Option<IntOrString>,
+    /// OpenKruise v1beta1 only.
+    pub scale_strategy: Option<ScaleStrategy>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ScaleStrategy {
+    pub partitioned_scaling: Option<bool>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct UpdateStrategy {
+    #[serde(rename = "type")]
+    pub type_: Option<String>,
+    pub rolling_update: Option<RollingUpdate>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RollingUpdate {
+    pub max_unavailable: Option<IntOrString>,
+    pub max_surge: Option<IntOrString>,
+    /// OpenKruise only.
+    pub partition: Option<IntOrString>,
+    /// OpenKruise only.
+    pub paused: Option<bool>,
+    /// OpenKruise only: a selector over node labels.
+    pub selector: Option<LabelSelector>,
+    /// OpenKruise only: Standard, Surging (v1alpha1), InPlaceIfPossible.
+    pub rolling_update_type: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DaemonSetStatusDoc {
+    pub current_number_scheduled: Option<i64>,
+    pub number_misscheduled: Option<i64>,
+    pub desired_number_scheduled: Option<i64>,
+    pub number_ready: Option<i64>,
+    pub observed_generation: Option<i64>,
+    pub updated_number_scheduled: Option<i64>,
+    pub number_available: Option<i64>,
+    pub number_unavailable: Option<i64>,
+    pub collision_count: Option<i64>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PodTemplate {
+    pub metadata: Option<ObjectMeta>,
+    pub spec: Option<PodSpec>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PodSpec {
+    pub node_selector: Option<StringMap>,
+    pub node_name: Option<String>,
+    pub affinity: Option<Affinity>,
+    pub tolerations: Option<Vec<Toleration>>,
+    pub host_network: Option<bool>,
+    pub containers: Option<Vec<Container>>,
+    pub init_containers: Option<Vec<Container>>,
+    pub overhead: Option<StringMap>,
+    pub priority_class_name: Option<String>,
+    pub priority: Option<i64>,
+    pub restart_policy: Option<String>,
+    pub active_deadline_seconds: Option<i64>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Affinity {
+    pub node_affinity: Option<NodeAffinity>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct NodeAffinity {
+    pub required_during_scheduling_ignored_during_execution: Option<NodeSelector>,
+    pub preferred_during_scheduling_ignored_during_execution: Option<Vec<PreferredTerm>>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct NodeSelector {
+    pub node_selector_terms: Option<Vec<NodeSelectorTerm>>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct NodeSelectorTerm {
+    pub match_expressions: Option<Vec<NodeSelectorRequirement>>,
+    pub match_fields: Option<Vec<NodeSelectorRequirement>>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct NodeSelectorRequirement {
+    pub key: Option<String>,
+    pub operator: Option<String>,
+    pub values: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PreferredTerm {
+    pub weight: Option<i64>,
+    pub preference: Option<NodeSelectorTerm>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Toleration {
+    pub key: Option<String>,
+    pub operator: Option<String>,
+    pub value: Option<String>,
+    pub effect: Option<String>,
+    pub toleration_seconds: Option<i64>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Container {
+    pub name: Option<String>,
+    pub resources: Option<Resources>,
+    pub ports: Option<Vec<ContainerPort>>,
+    pub restart_policy: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Resources {
+    pub requests: Option<StringMap>,
+    pub limits: Option<StringMap>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ContainerPort {
+    pub name: Option<String>,
+    pub container_port: Option<i64>,
+    pub host_port: Option<i64>,
+    #[serde(rename = "hostIP")]
+    pub host_ip: Option<String>,
+    pub protocol: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct NodeDoc {
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    pub spec: Option<NodeSpec>,
+    pub status: Option<NodeStatus>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct NodeSpec {
+    pub unschedulable: Option<bool>,
+    pub taints: Option<Vec<Taint>>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Taint {
+    pub key: Option<String>,
+    pub value: Option<String>,
+    pub effect: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct NodeStatus {
+    pub allocatable: Option<StringMap>,
+    pub capacity: Option<StringMap>,
+    pub conditions: Option<Vec<Condition>>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Condition {
+    #[serde(rename = "type")]
+    pub type_: Option<String>,
+    pub status: Option<String>,
+    pub last_transition_time: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PodDoc {
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    pub spec: Option<PodSpec>,
+    pub status: Option<PodStatus>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PodStatus {
+    pub phase: Option<String>,
+    pub conditions: Option<Vec<Condition>>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RevisionDoc {
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    pub data: Option<serde_json::Value>,
+    pub revision: Option<i64>,
+}
+
+/// The kinds the readers dispatch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    DaemonSet,
+    Node,
+    Pod,
+    ControllerRevision,
+    List,
+    Other,
+}
+
+impl Kind {
+    fn of(kind: &str) -> Kind {
+        match kind {
+            "DaemonSet" => Kind::DaemonSet,
+            "Node" => Kind::Node,
+            "Pod" => Kind::Pod,
+            "ControllerRevision" => Kind::ControllerRevision,
+            k if k == "List" || k.ends_with("List") => Kind::List,
+            _ => Kind::Other,
+        }
+    }
+}
+
+/// What the first, cheap pass learns of one document or list item.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Header {
+    pub api_version: String,
+    pub kind: String,
+    pub items: Vec<Header>,
+}
+
+impl Header {
+    pub(crate) fn kind(&self) -> Kind {
+        Kind::of(&self.kind)
+    }
+}
+
+impl<'de> Deserialize<'de> for Header {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Header;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a Kubernetes object (a mapping with apiVersion and kind)")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Header, A::Error> {
+                let mut header = Header::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "apiVersion" => {
+                            header.api_version =
+                                map.next_value::<Option<String>>()?.unwrap_or_default()
+                        }
+                        "kind" => {
+                            header.kind = map.next_value::<Option<String>>()?.unwrap_or_default()
+                        }
+                        "items" => {
+                            header.items = map
+                                .next_value::<Option<Vec<Option<Header>>>>()?
+                                .unwrap_or_default()
+                                .into_iter()
+                                .map(Option::unwrap_or_default)
+                                .collect()
+                        }
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(header)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// A typed object picked out of a stream.
+#[derive(Debug)]
+pub(crate) enum Object {
+    DaemonSet(Box<DaemonSetDoc>),
+    Node(Box<NodeDoc>),
+    Pod(Box<PodDoc>),
+    ControllerRevision(Box<RevisionDoc>),
+    Skipped,
+}
+
+/// Which kinds the second pass deserializes fully.
+#[derive(Clone, Copy)]
+pub(crate) struct Wanted {
+    pub daemon_set: bool,
+    pub cluster: bool,
+}
+
+impl Wanted {
+    fn wants(self, kind: Kind) -> bool {
+        match kind {
+            Kind::DaemonSet => self.daemon_set,
+            Kind::Node | Kind::Pod | Kind::ControllerRevision => self.cluster,
+            Kind::List | Kind::Other => false,
+        }
+    }
+}
+
+struct ObjectSeed<'h> {
+    header: &'h Header,
+    wanted: Wanted,
+}
+
+impl<'de> DeserializeSeed<'de> for ObjectSeed<'_> {
+    type Value = Vec<Object>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Vec<Object>, D::Error> {
+        let kind = self.header.kind();
+        if kind == Kind::List {
+            return d.deserialize_map(ListVisitor {
+                header: self.header,
+                wanted: self.wanted,
+            });
+        }
+        if !self.wanted.wants(kind) {
+            IgnoredAny::deserialize(d)?;
+            return Ok(vec![Object::Skipped]);
+        }
+        let object = match kind {
+            Kind::DaemonSet => Object::DaemonSet(Box::new(DaemonSetDoc::deserialize(d)?)),
+            Kind::Node => Object::Node(Box::new(NodeDoc::deserialize(d)?)),
+            Kind::Pod => Object::Pod(Box::new(PodDoc::deserialize(d)?)),
+            Kind::ControllerRevision => {
+                Object::ControllerRevision(Box::new(RevisionDoc::deserialize(d)?))
+            }
+            Kind::List | Kind::Other => {
+                IgnoredAny::deserialize(d)?;
+                Object::Skipped
+            }
+        };
+        Ok(vec![object])
+    }
+}
+
+struct ListVisitor<'h> {
+    header: &'h Header,
+    wanted: Wanted,
+}
+
+impl<'de> Visitor<'de> for ListVisitor<'_> {
+    type Value = Vec<Object>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a List object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<Object>, A::Error> {
+        let mut out = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "items" {
+                out = map.next_value_seed(ItemsSeed {
+                    header: self.header,
+                    wanted: self.wanted,
+                })?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(out)
+    }
+}
+
+struct ItemsSeed<'h> {
+    header: &'h Header,
+    wanted: Wanted,
+}
+
+impl<'de> DeserializeSeed<'de> for ItemsSeed<'_> {
+    type Value = Vec<Object>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Vec<Object>, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ItemsSeed<'_> {
+    type Value = Vec<Object>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of Kubernetes objects")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Vec<Object>, E> {
+        Ok(Vec::new())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Vec<Object>, E> {
+        Ok(Vec::new())
+    }
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<Vec<Object>, D::Error> {
+        d.deserialize_seq(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Object>, A::Error> {
+        let mut out = Vec::new();
+        let empty = Header::default();
+        let mut i = 0;
+        loop {
+            let header = self.header.items.get(i).unwrap_or(&empty);
+            let seed = OptionalObjectSeed(ObjectSeed {
+                header,
+                wanted: self.wanted,
+            });
+            match seq.next_element_seed(seed)? {
+                Some(objects) => out.extend(objects),
+                None => break,
+            }
+            i += 1;
+        }
+        Ok(out)
+    }
+}
+
+struct OptionalObjectSeed<'h>(ObjectSeed<'h>);
+
+impl<'de> DeserializeSeed<'de> for OptionalObjectSeed<'_> {
+    type Value = Vec<Object>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Vec<Object>, D::Error> {
+        if self.0.header.kind.is_empty() && self.0.header.items.is_empty() {
+            IgnoredAny::deserialize(d)?;
+            return Ok(vec![Object::Skipped]);
+        }
+        self.0.deserialize(d)
+    }
+}
+
+/// One document of the stream, after both passes.
+pub(crate) struct Document {
+    /// Position in the stream (0-based), for error messages.
+    pub index: usize,
+    pub header: Header,
+    pub objects: Vec<Object>,
+}
+
+/// The largest text either reader accepts. Bigger inputs are refused up front instead of
+/// spending seconds on them; 100,000 nodes as `kubectl get -o yaml` prints them stay below it.
+pub const MAX_INPUT_BYTES: usize = 1 << 30;
+
+/// Read a YAML (or JSON) stream: one pass learns every document's kind, the second
+/// deserializes the wanted kinds into their typed mirrors.
+pub(crate) fn read_stream(text: &str, wanted: Wanted) -> Result<Vec<Document>, Error> {
+    if text.len() > MAX_INPUT_BYTES {
+        return Err(Error::parse(
+            "",
+            format!(
+                "input is {} bytes, more than the {} this reader accepts",
+                text.len(),
+                MAX_INPUT_BYTES
+            ),
+        ));
+    }
+    let mut headers = Vec::new();
+    for (index, doc) in serde_yaml::Deserializer::from_str(text).enumerate() {
+        let header = Option::<Header>::deserialize(doc).map_err(|e| yaml_error(e, index))?;
+        headers.push(header);
+    }
+    let mut documents = Vec::new();
+    let passes = serde_yaml::Deserializer::from_str(text).zip(headers);
+    for (index, (doc, header)) in passes.enumerate() {
+        let Some(header) = header else { continue };
+        let interesting = wanted.wants(header.kind())
+            || (header.kind() == Kind::List && header.items.iter().any(|h| wanted.wants(h.kind())));
+        let objects = if interesting {
+            ObjectSeed {
+                header: &header,
+                wanted,
+            }
+            .deserialize(doc)
+            .map_err(|e| yaml_error(e, index))?
+        } else {
+            Vec::new()
+        };
+        documents.push(Document {
+            index,
+            header,
+            objects,
+        });
+    }
+    Ok(documents)
+}
+
+/// The `index`-th document of the stream as a generic JSON value (used to keep a template
+/// losslessly and to look for unknown fields).
+pub(crate) fn document_value(text: &str, index: usize) -> Result<serde_json::Value, Error> {
+    let Some(doc) = serde_yaml::Deserializer::from_str(text).nth(index) else {
+        return Ok(serde_json::Value::Null);
+    };
+    let value = serde_yaml::Value::deserialize(doc).map_err(|e| yaml_error(e, index))?;
+    Ok(yaml_to_json(value))
+}
+
+/// Convert YAML to JSON the way Kubernetes' YAML reader does: mapping keys become strings,
+/// tags are dropped.
+pub(crate) fn yaml_to_json(value: serde_yaml::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    use serde_yaml::Value as Y;
+    match value {
+        Y::Null => J::Null,
+        Y::Bool(b) => J::Bool(b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                J::from(i)
+            } else if let Some(u) = n.as_u64() {
+                J::from(u)
+            } else {
+                n.as_f64()
+                    .and_then(serde_json::Number::from_f64)
+                    .map_or(J::Null, J::Number)
+            }
+        }
+        Y::String(s) => J::String(s),
+        Y::Sequence(items) => J::Array(items.into_iter().map(yaml_to_json).collect()),
+        Y::Mapping(map) => J::Object(
+            map.into_iter()
+                .map(|(k, v)| (yaml_key(k), yaml_to_json(v)))
+                .collect(),
+        ),
+        Y::Tagged(tagged) => yaml_to_json(tagged.value),
+    }
+}
+
+fn yaml_key(key: serde_yaml::Value) -> String {
+    match key {
+        serde_yaml::Value::String(s) => s,
+        serde_yaml::Value::Bool(b) => b.to_string(),
+        serde_yaml::Value::Number(n) => n.to_string(),
+        serde_yaml::Value::Null => "null".to_string(),
+        other => serde_json::to_string(&yaml_to_json(other)).unwrap_or_default(),
+    }
+}
+
+fn yaml_error(e: serde_yaml::Error, index: usize) -> Error {
+    let location = e.location().map(|l| (l.line(), l.column()));
+    let text = e.to_string();
+    // serde_yaml prefixes the field path ("spec.template: invalid type ...").
+    let (field, message) = match text.split_once(": ") {
+        Some((path, rest)) if !path.contains(' ') && (path.contains('.') || path.contains('[')) => {
+            (path.to_string(), rest.to_string())
+        }
+        _ => (String::new(), text.clone()),
+    };
+    let message = if index > 0 {
+        format!("{message} (document {})", index + 1)
+    } else {
+        message
+    };
+    Error::Parse {
+        field,
+        message,
+        location,
+    }
+}

@@ -1,0 +1,371 @@
+//! Placement: for one node, should the daemon pod run here, may it keep running, and why not.
+
+use serde::Serialize;
+use std::fmt;
+
+use crate::options::Options;
+use crate::quantity::Quantity;
+use crate::resources::Protocol;
+use crate::snapshot::{Node, Snapshot};
+use crate::spec::DaemonSet;
+use crate::taints::{TaintEffect, first_untolerated};
+
+/// Why a daemon pod does not (or cannot) run on a node. Listed in a fixed order: node name,
+/// node selector, node affinity, taints, then fit (resources, then host ports).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "camelCase")]
+#[non_exhaustive]
+pub enum Reason {
+    /// The template's `nodeName` names another node.
+    NodeNameMismatch {
+        /// The node the template is pinned to.
+        wanted: String,
+    },
+    /// A `nodeSelector` entry is missing or differs on the node.
+    NodeSelectorMismatch {
+        /// The label key.
+        key: String,
+        /// The value the DaemonSet wants.
+        wanted: String,
+        /// The value the node has, if any.
+        found: Option<String>,
+    },
+    /// No required node-affinity term matches the node.
+    NodeAffinityMismatch,
+    /// A taint the daemon pod does not tolerate. A `NoSchedule` taint stops new pods only;
+    /// a `NoExecute` taint also removes running ones.
+    UntoleratedTaint {
+        /// The taint key.
+        key: String,
+        /// The taint value.
+        value: String,
+        /// The taint effect.
+        effect: TaintEffect,
+    },
+    /// Not enough of a resource left for the daemon pod (upstream leaves the pod Pending).
+    InsufficientResource {
+        /// The resource name (`cpu`, `memory`, `nvidia.com/gpu`, `pods`).
+        resource: String,
+        /// What the daemon pod requests.
+        requested: Quantity,
+        /// What is left on the node for it.
+        free: Quantity,
+    },
+    /// A host port the daemon pod needs is taken by another pod on the node.
+    HostPortConflict {
+        /// The port.
+        port: i32,
+        /// The protocol.
+        protocol: Protocol,
+        /// The pod holding it (`namespace/name`).
+        pod: String,
+    },
+}
+
+impl Reason {
+    /// Whether this reason is about fit (resources, ports) rather than eligibility.
+    pub fn is_fit(&self) -> bool {
+        matches!(
+            self,
+            Reason::InsufficientResource { .. } | Reason::HostPortConflict { .. }
+        )
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::NodeNameMismatch { wanted } => {
+                write!(f, "node(s) didn't match the requested node name {wanted:?}")
+            }
+            Reason::NodeSelectorMismatch { key, wanted, found } => match found {
+                Some(found) => write!(
+                    f,
+                    "node(s) didn't match Pod's node selector: {key}={wanted} wanted, node has {key}={found}"
+                ),
+                None => write!(
+                    f,
+                    "node(s) didn't match Pod's node selector: {key}={wanted} wanted, node has no {key} label"
+                ),
+            },
+            Reason::NodeAffinityMismatch => {
+                f.write_str("node(s) didn't match Pod's node affinity/selector")
+            }
+            Reason::UntoleratedTaint { key, value, effect } => {
+                write!(
+                    f,
+                    "node(s) had untolerated taint {{{key}: {value}}} ({effect})"
+                )
+            }
+            Reason::InsufficientResource {
+                resource,
+                requested,
+                free,
+            } => {
+                write!(
+                    f,
+                    "insufficient {resource}: requested {requested}, free {free}"
+                )
+            }
+            Reason::HostPortConflict {
+                port,
+                protocol,
+                pod,
+            } => {
+                write!(
+                    f,
+                    "node(s) didn't have free ports for the requested pod ports: {port}/{protocol} is used by pod {pod}"
+                )
+            }
+        }
+    }
+}
+
+/// The decision for one node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeDecision {
+    /// A daemon pod should run here (upstream `shouldRun`): create one if missing.
+    pub should_run: bool,
+    /// An existing daemon pod may stay (upstream `shouldContinueRunning`).
+    pub should_continue_running: bool,
+    /// Whether the pod fits (resources, host ports). Upstream ignores fit; this crate only
+    /// reports it, unless [`Options::strict_fit`] is on.
+    pub fits: bool,
+    /// Why not, in a fixed order; empty when the pod runs and fits.
+    pub reasons: Vec<Reason>,
+}
+
+impl NodeDecision {
+    /// Whether the plan may create a pod here under `options` (eligible, and fitting when
+    /// `strict_fit` is on).
+    pub fn may_create(&self, options: &Options) -> bool {
+        self.should_run && (self.fits || !options.strict_fit)
+    }
+}
+
+/// Decide for one node, without looking at the pods on it (so without fit).
+// upstream: daemon_controller.go NodeShouldRunDaemonPod
+pub fn node_decision(ds: &DaemonSet, node: &Node, options: &Options) -> NodeDecision {
+    let mut decision = NodeDecision {
+        should_run: true,
+        should_continue_running: true,
+        fits: true,
+        reasons: Vec::new(),
+    };
+    let spec = &ds.template.spec;
+    if let Some(wanted) = &spec.node_name
+        && *wanted != node.name
+    {
+        decision.should_run = false;
+        decision.should_continue_running = false;
+        decision.reasons.push(Reason::NodeNameMismatch {
+            wanted: wanted.clone(),
+        });
+        return decision;
+    }
+    let mut fits_affinity = true;
+    for (key, wanted) in &spec.node_selector {
+        let found = node.labels.get(key);
+        if found != Some(wanted) {
+            fits_affinity = false;
+            decision.reasons.push(Reason::NodeSelectorMismatch {
+                key: key.clone(),
+                wanted: wanted.clone(),
+                found: found.cloned(),
+            });
+        }
+    }
+    if let Some(required) = &spec.required_node_affinity
+        && !required.matches(&node.name, &node.labels)
+    {
+        fits_affinity = false;
+        decision.reasons.push(Reason::NodeAffinityMismatch);
+    }
+    if !fits_affinity {
+        decision.should_run = false;
+        decision.should_continue_running = false;
+        return decision;
+    }
+    let cmp = options.taint_toleration_comparison_operators;
+    let tolerations = &ds.compiled.tolerations;
+    if let Some(first) = first_untolerated(
+        &node.taints,
+        tolerations,
+        |e| e == TaintEffect::NoSchedule || e == TaintEffect::NoExecute,
+        cmp,
+    ) {
+        decision.should_run = false;
+        decision.should_continue_running = first_untolerated(
+            &node.taints,
+            tolerations,
+            |e| e == TaintEffect::NoExecute,
+            cmp,
+        )
+        .is_none();
+        let _ = first;
+        for taint in &node.taints {
+            let relevant = matches!(
+                taint.effect,
+                TaintEffect::NoSchedule | TaintEffect::NoExecute
+            );
+            if relevant && !tolerations.iter().any(|t| t.tolerates(taint, cmp)) {
+                decision.reasons.push(Reason::UntoleratedTaint {
+                    key: taint.key.clone(),
+                    value: taint.value.clone(),
+                    effect: taint.effect,
+                });
+            }
+        }
+    }
+    decision
+}
+
+/// Decide for the node at `index` of the snapshot, fit included.
+pub(crate) fn decide(
+    ds: &DaemonSet,
+    snapshot: &Snapshot,
+    index: usize,
+    options: &Options,
+) -> NodeDecision {
+    let node = &snapshot.nodes()[index];
+    let mut decision = node_decision(ds, node, options);
+    if decision.should_run {
+        check_fit(ds, snapshot, index, &mut decision);
+    }
+    decision
+}
+
+/// Decisions for every node of the snapshot, in the snapshot's node order.
+///
+/// # Example
+/// ```
+/// use daemonset_planner::{placement, DaemonSet, Options, Snapshot};
+/// let ds = DaemonSet::from_yaml(r#"
+/// apiVersion: apps/v1
+/// kind: DaemonSet
+/// metadata: {name: agent}
+/// spec:
+///   selector: {matchLabels: {app: agent}}
+///   template:
+///     metadata: {labels: {app: agent}}
+///     spec:
+///       nodeSelector: {disk: ssd}
+///       containers: [{name: agent, image: agent:1}]
+/// "#)?;
+/// let snapshot = Snapshot::from_yaml(r#"
+/// {apiVersion: v1, kind: Node, metadata: {name: a, labels: {disk: ssd}}}
+/// ---
+/// {apiVersion: v1, kind: Node, metadata: {name: b}}
+/// "#)?;
+/// let options = Options::at("2026-01-01T00:00:00Z".parse().unwrap());
+/// let decisions = placement(&ds, &snapshot, &options);
+/// assert!(decisions[0].should_run);
+/// assert!(!decisions[1].should_run);
+/// assert_eq!(
+///     decisions[1].reasons[0].to_string(),
+///     "node(s) didn't match Pod's node selector: disk=ssd wanted, node has no disk label"
+/// );
+/// # Ok::<(), daemonset_planner::Error>(())
+/// ```
+pub fn placement(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Vec<NodeDecision> {
+    (0..snapshot.nodes().len())
+        .map(|i| decide(ds, snapshot, i, options))
+        .collect()
+}
+
+fn check_fit(ds: &DaemonSet, snapshot: &Snapshot, index: usize, decision: &mut NodeDecision) {
+    let node = &snapshot.nodes()[index];
+    let usage = snapshot.usage(index);
+    let own = |pod_index: usize| {
+        let pod = &snapshot.pods()[pod_index];
+        pod.namespace == ds.namespace
+            && pod.node_name.as_deref() == Some(node.name.as_str())
+            && !pod.phase.is_terminal()
+            && pod.controller.as_ref().is_some_and(|c| ds.owns(c))
+    };
+    // Resources: only when the node reports allocatable at all (a node without status tells
+    // nothing about its capacity).
+    if !node.allocatable.is_empty() {
+        let mut own_requests: Option<crate::resources::ResourceList> = None;
+        let mut own_pods = 0i64;
+        let mut own_computed = false;
+        let free_of = |res: &str, own_requests: &mut Option<crate::resources::ResourceList>| {
+            let alloc = node.allocatable.get(res).copied().unwrap_or(Quantity::ZERO);
+            let used = usage.requested.get(res).copied().unwrap_or(Quantity::ZERO);
+            let mut free = alloc.saturating_sub(used);
+            if let Some(own) = own_requests {
+                free = free.saturating_add(own.get(res).copied().unwrap_or(Quantity::ZERO));
+            }
+            free
+        };
+        for (res, requested) in &ds.compiled.requests {
+            if requested.is_zero() {
+                continue;
+            }
+            let mut free = free_of(res, &mut own_requests);
+            if *requested > free && !own_computed {
+                own_computed = true;
+                let mut total = crate::resources::ResourceList::new();
+                for &p in snapshot.pods_targeting(&node.name) {
+                    if own(p) {
+                        own_pods += 1;
+                        for (r, q) in snapshot.pods()[p].requests() {
+                            let slot = total.entry(r).or_insert(Quantity::ZERO);
+                            *slot = slot.saturating_add(q);
+                        }
+                    }
+                }
+                own_requests = Some(total);
+                free = free_of(res, &mut own_requests);
+            }
+            if *requested > free {
+                decision.reasons.push(Reason::InsufficientResource {
+                    resource: res.clone(),
+                    requested: *requested,
+                    free: if free.is_negative() {
+                        Quantity::ZERO
+                    } else {
+                        free
+                    },
+                });
+            }
+        }
+        if let Some(allowed) = node.allocatable.get("pods") {
+            let allowed = allowed.units_ceil();
+            let mut used = i128::from(usage.pod_count);
+            if used + 1 > allowed {
+                if !own_computed {
+                    own_pods = snapshot
+                        .pods_targeting(&node.name)
+                        .iter()
+                        .filter(|&&p| own(p))
+                        .count() as i64;
+                }
+                used -= i128::from(own_pods);
+            }
+            if used + 1 > allowed {
+                decision.reasons.push(Reason::InsufficientResource {
+                    resource: "pods".into(),
+                    requested: Quantity::from_units(1),
+                    free: Quantity::from_nanos((allowed - used).max(0) * 1_000_000_000),
+                });
+            }
+        }
+    }
+    for wanted in &ds.compiled.host_ports {
+        if let Some((_, pod_index)) = usage
+            .host_ports
+            .iter()
+            .find(|(hp, p)| hp.conflicts_with(wanted) && !own(*p))
+        {
+            let pod = &snapshot.pods()[*pod_index];
+            decision.reasons.push(Reason::HostPortConflict {
+                port: wanted.port,
+                protocol: wanted.protocol,
+                pod: format!("{}/{}", pod.namespace, pod.name),
+            });
+        }
+    }
+    decision.fits = !decision.reasons.iter().any(Reason::is_fit);
+}

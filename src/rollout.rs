@@ -1,0 +1,496 @@
+//! The rolling-update step: maxUnavailable (delete first) and maxSurge (create first), with
+//! pause, partition, canary selector and a deterministic node order.
+
+use crate::options::NodeOrder;
+use crate::plan::{CreateReason, DeleteReason, StuckReason, UnavailableNode, UpdateBudget};
+use crate::reconcile::{Claim, Context, is_updated};
+use crate::selector::LabelSelector;
+use crate::spec::{Flavor, IntOrPercent, RollingUpdate, UpdateStrategy};
+use crate::taints::keys;
+
+/// What the rolling-update step adds to the plan.
+pub(crate) struct Step {
+    pub budget: UpdateBudget,
+    pub creates: Vec<(usize, CreateReason)>,
+    pub deletes: Vec<(usize, DeleteReason)>,
+    pub stuck: Vec<StuckReason>,
+}
+
+/// One node of the update map: a snapshot node, or a name the snapshot lacks.
+struct Entry<'a> {
+    node: Option<usize>,
+    name: &'a str,
+    /// Live pods (no deletionTimestamp, not deleted by manage in this plan), oldest first.
+    new: Vec<usize>,
+    old: Vec<usize>,
+    /// manage() creates a pod here in this plan: a new pod that is not available yet.
+    created: bool,
+}
+
+impl Entry<'_> {
+    fn new_count(&self) -> usize {
+        self.new.len() + usize::from(self.created)
+    }
+    /// upstream: update.go findUpdatedPodsOnNode
+    fn ok(&self) -> bool {
+        self.new_count() <= 1 && self.old.len() <= 1
+    }
+}
+
+/// The resolved budget.
+// upstream: update.go updatedDesiredNodeCounts; daemonset_util.go UnavailableCount, SurgeCount
+pub(crate) fn budget(ru: &RollingUpdate, desired: i64) -> UpdateBudget {
+    let mut max_unavailable = ru.max_unavailable.scaled(desired, true);
+    let max_surge = ru.max_surge.scaled(desired, true);
+    if desired > 0 && max_unavailable == 0 && max_surge == 0 {
+        max_unavailable = 1;
+    }
+    UpdateBudget {
+        max_surge,
+        max_unavailable,
+        desired_number_scheduled: desired,
+    }
+}
+
+/// A one-line description of a stuck reason.
+pub(crate) fn describe(reason: &StuckReason) -> String {
+    match reason {
+        StuckReason::BudgetExhausted {
+            max_unavailable,
+            unavailable,
+        } => {
+            let names: Vec<String> = unavailable
+                .iter()
+                .map(|u| {
+                    let pod = u
+                        .pod
+                        .as_deref()
+                        .map_or("no pod".to_string(), |p| format!("pod {p}"));
+                    let nr = if u.node_not_ready {
+                        ", node NotReady"
+                    } else {
+                        ""
+                    };
+                    format!("{} ({pod}{nr})", u.node)
+                })
+                .collect();
+            format!(
+                "maxUnavailable {max_unavailable} used up by {} unavailable node(s): {}",
+                unavailable.len(),
+                names.join(", ")
+            )
+        }
+        StuckReason::SurgeExhausted { max_surge, waiting } => format!(
+            "maxSurge {max_surge} used up by {} surge pod(s) not yet available: {}",
+            waiting.len(),
+            waiting.join(", ")
+        ),
+        StuckReason::SurgeHostPortDeadlock { node, port } => format!(
+            "surge pod on {node} can never start: host port {port} is held by the old pod (kubernetes#106417)"
+        ),
+        StuckReason::SurgeInsufficientResource { node, resource } => {
+            format!("surge pod on {node} does not fit: insufficient {resource} for a second pod")
+        }
+        StuckReason::Partitioned { node } => {
+            format!("{node} is held on the old revision by the partition")
+        }
+        StuckReason::NotSelected { node } => format!("{node} does not match the rollout selector"),
+        StuckReason::Paused => "the rollout is paused".to_string(),
+        StuckReason::NodeMissing { node } => {
+            format!("an old pod targets node {node}, which is not in the cluster")
+        }
+    }
+}
+
+fn node_not_ready(ctx: &Context<'_>, node: Option<usize>) -> bool {
+    let Some(n) = node else { return true };
+    let node = &ctx.snapshot.nodes()[n];
+    node.ready_status().is_some_and(|s| s != "True")
+        || node
+            .taints
+            .iter()
+            .any(|t| t.key == keys::NOT_READY || t.key == keys::UNREACHABLE)
+}
+
+/// The rolling-update step on the snapshot as manage() leaves it: pods manage deletes are
+/// gone, nodes manage creates on hold a new pod that is not available yet.
+// upstream: update.go rollingUpdate
+pub(crate) fn step(
+    ctx: &Context<'_>,
+    claim: &Claim,
+    manage_creates: &[usize],
+    deleted: &[bool],
+) -> Option<Step> {
+    let UpdateStrategy::RollingUpdate(ru) = &ctx.ds.update_strategy else {
+        return None;
+    };
+    let pods = ctx.snapshot.pods();
+    let desired = ctx.decisions.iter().filter(|d| d.should_run).count() as i64;
+    let budget = budget(ru, desired);
+    let mut step = Step {
+        budget,
+        creates: Vec::new(),
+        deletes: Vec::new(),
+        stuck: Vec::new(),
+    };
+    let hash = ctx.hash;
+    let generation = ctx.ds.template_generation;
+    let build =
+        |node: Option<usize>, name: &'static str, list: &[usize]| -> (Vec<usize>, Vec<usize>) {
+            let _ = (node, name);
+            let mut new = Vec::new();
+            let mut old = Vec::new();
+            for &i in list {
+                if deleted[i] || pods[i].deletion_timestamp.is_some() {
+                    continue;
+                }
+                if is_updated(&pods[i], hash, generation) {
+                    new.push(i);
+                } else {
+                    old.push(i);
+                }
+            }
+            (new, old)
+        };
+    let mut entries: Vec<Entry<'_>> = Vec::new();
+    let mut created = vec![false; ctx.snapshot.nodes().len()];
+    for &n in manage_creates {
+        created[n] = true;
+    }
+    for (n, list) in claim.per_node.iter().enumerate() {
+        if !ctx.decisions[n].should_run && list.is_empty() {
+            continue;
+        }
+        let (new, old) = build(Some(n), "", list);
+        entries.push(Entry {
+            node: Some(n),
+            name: &ctx.snapshot.nodes()[n].name,
+            new,
+            old,
+            created: created[n],
+        });
+    }
+    let kruise = ctx.ds.flavor == Flavor::Kruise;
+    for (name, list) in &claim.missing {
+        let (new, old) = build(None, "", list);
+        entries.push(Entry {
+            node: None,
+            name,
+            new,
+            old,
+            created: false,
+        });
+    }
+
+    // Controls: OpenKruise manifests carry their own; apps/v1 ones come from Options.
+    let controls = &ctx.options.rollout;
+    let (paused, partition, selector): (bool, Option<i64>, Option<&LabelSelector>) = if kruise {
+        let p = ru
+            .partition
+            .map(|p| p.scaled(ctx.ds.status.desired_number_scheduled, false));
+        (ru.paused, p, ru.selector.as_ref())
+    } else {
+        let p = controls
+            .partition
+            .map(|p: IntOrPercent| p.scaled(desired, false));
+        (controls.paused, p, controls.selector.as_ref())
+    };
+
+    order(ctx, &mut entries, kruise, &controls.order);
+
+    if paused {
+        if entries.iter().any(|e| !e.old.is_empty()) {
+            step.stuck.push(StuckReason::Paused);
+        }
+        return Some(step);
+    }
+
+    let windowed = kruise || partition.is_some() || selector.is_some();
+    let entries = if windowed {
+        window(
+            ctx,
+            entries,
+            partition.unwrap_or(0),
+            selector,
+            &mut step.stuck,
+        )
+    } else {
+        entries
+    };
+
+    if budget.max_surge == 0 {
+        max_unavailable_step(ctx, &entries, &mut step);
+    } else {
+        max_surge_step(ctx, &entries, desired, &mut step);
+    }
+    Some(step)
+}
+
+fn order(ctx: &Context<'_>, entries: &mut [Entry<'_>], kruise: bool, order: &NodeOrder) {
+    if kruise {
+        // OpenKruise walks node names in descending byte order (K14).
+        entries.sort_by(|a, b| b.name.as_bytes().cmp(a.name.as_bytes()));
+        return;
+    }
+    match order {
+        NodeOrder::Name => entries.sort_by(|a, b| a.name.cmp(b.name)),
+        NodeOrder::Label(key) => {
+            let value = |e: &Entry<'_>| {
+                e.node
+                    .and_then(|n| ctx.snapshot.nodes()[n].labels.get(key).cloned())
+            };
+            entries.sort_by(|a, b| {
+                let (va, vb) = (value(a), value(b));
+                va.is_none()
+                    .cmp(&vb.is_none())
+                    .then_with(|| va.cmp(&vb))
+                    .then_with(|| a.name.cmp(b.name))
+            });
+        }
+    }
+}
+
+// upstream (OpenKruise): daemonset_update.go filterDaemonPodsToUpdate, filterDaemonPodsNodeToUpdate
+fn window<'a>(
+    ctx: &Context<'_>,
+    entries: Vec<Entry<'a>>,
+    partition: i64,
+    selector: Option<&LabelSelector>,
+    stuck: &mut Vec<StuckReason>,
+) -> Vec<Entry<'a>> {
+    let entries: Vec<Entry<'a>> = entries.into_iter().filter(|e| e.node.is_some()).collect();
+    let total = entries.len() as i64;
+    let mut updated = Vec::new();
+    let mut updating = Vec::new();
+    let mut chosen = Vec::new();
+    for e in entries {
+        if e.new_count() > 0 || !e.ok() {
+            updated.push(e);
+        } else if e.old.is_empty() {
+            updating.push(e);
+        } else {
+            match selector {
+                Some(sel) => {
+                    let labels = &ctx.snapshot.nodes()[e.node.unwrap_or_default()].labels;
+                    if sel.matches(labels) {
+                        chosen.push(e);
+                    } else {
+                        stuck.push(StuckReason::NotSelected {
+                            node: e.name.to_string(),
+                        });
+                    }
+                }
+                None => chosen.push(e),
+            }
+        }
+    }
+    let limit = (total - partition).max(0) as usize;
+    let mut out: Vec<Entry<'a>> = updated.into_iter().chain(updating).chain(chosen).collect();
+    if out.len() > limit {
+        for e in out.drain(limit..) {
+            if !e.old.is_empty() {
+                stuck.push(StuckReason::Partitioned {
+                    node: e.name.to_string(),
+                });
+            }
+        }
+    }
+    out
+}
+
+// upstream: update.go rollingUpdate (maxSurge == 0 branch)
+fn max_unavailable_step(ctx: &Context<'_>, entries: &[Entry<'_>], step: &mut Step) {
+    let pods = ctx.snapshot.pods();
+    let max_unavailable = step.budget.max_unavailable;
+    let min_ready = ctx.ds.min_ready_seconds;
+    let now = ctx.options.now;
+    let mut num_unavailable = 0i64;
+    let mut unavailable_nodes = Vec::new();
+    let mut allowed = Vec::new();
+    let mut candidates = Vec::new();
+    let mut skipped = 0usize;
+    for e in entries {
+        let mut unavailable = |pod: Option<usize>| {
+            num_unavailable += 1;
+            unavailable_nodes.push(UnavailableNode {
+                node: e.name.to_string(),
+                pod: pod.map(|i| format!("{}/{}", pods[i].namespace, pods[i].name)),
+                node_not_ready: node_not_ready(ctx, e.node),
+            });
+        };
+        if !e.ok() {
+            unavailable(e.old.first().copied());
+            continue;
+        }
+        match (e.new_count(), e.old.first()) {
+            (0, None) => unavailable(None),
+            (1.., Some(_)) => unavailable(e.old.first().copied()),
+            (_, None) => {
+                let available = !e.created
+                    && e.new
+                        .first()
+                        .is_some_and(|&i| pods[i].is_available(min_ready, now));
+                if !available {
+                    unavailable(e.new.first().copied());
+                }
+            }
+            (0, Some(&old)) => {
+                if !pods[old].is_available(min_ready, now) {
+                    allowed.push(old);
+                    unavailable(Some(old));
+                } else if num_unavailable >= max_unavailable {
+                    skipped += 1;
+                } else {
+                    candidates.push(old);
+                }
+            }
+        }
+    }
+    let room = (max_unavailable - num_unavailable).clamp(0, candidates.len() as i64) as usize;
+    step.deletes
+        .extend(allowed.iter().map(|&i| (i, DeleteReason::OldUnavailable)));
+    step.deletes.extend(
+        candidates[..room]
+            .iter()
+            .map(|&i| (i, DeleteReason::RollingUpdate)),
+    );
+    if skipped + (candidates.len() - room) > 0 {
+        step.stuck.insert(
+            0,
+            StuckReason::BudgetExhausted {
+                max_unavailable,
+                unavailable: unavailable_nodes,
+            },
+        );
+    }
+}
+
+// upstream: update.go rollingUpdate (maxSurge > 0 branch)
+fn max_surge_step(ctx: &Context<'_>, entries: &[Entry<'_>], desired: i64, step: &mut Step) {
+    let pods = ctx.snapshot.pods();
+    let max_surge = step.budget.max_surge;
+    let min_ready = ctx.ds.min_ready_seconds;
+    let now = ctx.options.now;
+    let mut num_surge = 0i64;
+    let mut num_available = 0i64;
+    let mut allowed_new = Vec::new();
+    let mut candidates = Vec::new();
+    let mut should_not_run = Vec::new();
+    let mut old_to_delete = Vec::new();
+    let mut waiting = Vec::new();
+    let mut skipped = 0usize;
+    for e in entries {
+        if !e.ok() {
+            num_surge += 1;
+            waiting.push(e.name.to_string());
+            continue;
+        }
+        let new = e.new.first().copied();
+        let new_available = !e.created && new.is_some_and(|i| pods[i].is_available(min_ready, now));
+        if let Some(&old) = e.old.first() {
+            if pods[old].is_available(min_ready, now) {
+                num_available += 1;
+            }
+        } else if new_available {
+            num_available += 1;
+        }
+        let Some(&old) = e.old.first() else { continue };
+        if e.new_count() == 0 {
+            let Some(n) = e.node else {
+                // upstream returns an error for the whole step.
+                step.stuck.push(StuckReason::NodeMissing {
+                    node: e.name.to_string(),
+                });
+                step.creates.clear();
+                step.deletes.clear();
+                return;
+            };
+            let should_run = ctx.decisions[n].should_run;
+            if !pods[old].is_available(min_ready, now) {
+                if should_run {
+                    allowed_new.push(n);
+                } else {
+                    old_to_delete.push((old, DeleteReason::NotEligible));
+                }
+            } else if !should_run {
+                should_not_run.push(old);
+            } else if num_surge >= max_surge {
+                skipped += 1;
+            } else {
+                candidates.push(n);
+            }
+        } else if !new_available {
+            num_surge += 1;
+            waiting.push(e.name.to_string());
+            surge_blockers(ctx, e, old, new, &mut step.stuck);
+        } else {
+            old_to_delete.push((old, DeleteReason::Superseded));
+        }
+    }
+    let deletable = num_available - desired;
+    if deletable > 0 {
+        let k = (deletable as usize).min(should_not_run.len());
+        old_to_delete.extend(
+            should_not_run[..k]
+                .iter()
+                .map(|&i| (i, DeleteReason::Misscheduled)),
+        );
+    }
+    let room = (max_surge - num_surge).clamp(0, candidates.len() as i64) as usize;
+    step.creates.extend(
+        allowed_new
+            .iter()
+            .map(|&n| (n, CreateReason::ReplaceUnavailable)),
+    );
+    step.creates
+        .extend(candidates[..room].iter().map(|&n| (n, CreateReason::Surge)));
+    step.deletes.extend(old_to_delete);
+    if skipped + (candidates.len() - room) > 0 {
+        step.stuck
+            .insert(0, StuckReason::SurgeExhausted { max_surge, waiting });
+    }
+}
+
+/// Why a surge pod beside `old` on this node may never become available.
+fn surge_blockers(
+    ctx: &Context<'_>,
+    e: &Entry<'_>,
+    old: usize,
+    new: Option<usize>,
+    stuck: &mut Vec<StuckReason>,
+) {
+    let Some(n) = e.node else { return };
+    let old_ports = ctx.snapshot.pods()[old].host_ports();
+    if let Some(hp) = ctx
+        .ds
+        .compiled
+        .host_ports
+        .iter()
+        .find(|hp| old_ports.iter().any(|o| o.conflicts_with(hp)))
+    {
+        stuck.push(StuckReason::SurgeHostPortDeadlock {
+            node: e.name.to_string(),
+            port: hp.port,
+        });
+        return;
+    }
+    let node = &ctx.snapshot.nodes()[n];
+    // A new pod the scheduler already bound has found room.
+    let bound = new.is_some_and(|i| ctx.snapshot.pods()[i].node_name.is_some());
+    if node.allocatable.is_empty() || bound {
+        return;
+    }
+    let usage = ctx.snapshot.usage(n);
+    for (res, requested) in &ctx.ds.compiled.requests {
+        let alloc = node.allocatable.get(res).copied().unwrap_or_default();
+        let used = usage.requested.get(res).copied().unwrap_or_default();
+        let free = alloc.saturating_sub(used);
+        if !requested.is_zero() && *requested > free {
+            stuck.push(StuckReason::SurgeInsufficientResource {
+                node: e.name.to_string(),
+                resource: res.clone(),
+            });
+            return;
+        }
+    }
+}

@@ -1,0 +1,743 @@
+//! `Snapshot`: the cluster as the planner sees it (nodes, pods, ControllerRevisions).
+
+use serde::Serialize;
+use std::collections::HashMap;
+
+use crate::Timestamp;
+use crate::api;
+use crate::error::{Error, FieldError, quoted};
+use crate::resources::{self, Container, HostPort, ResourceList};
+use crate::selector::{Labels, NodeSelector};
+use crate::spec::{build_pod_spec, parse_time_lenient};
+use crate::taints::Taint;
+use crate::validation::{check_labels, qualified_name_errors};
+
+/// A node condition (`Ready`, `MemoryPressure`, ...).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeCondition {
+    /// The condition type.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `True`, `False` or `Unknown`.
+    pub status: String,
+    /// When the status last changed.
+    pub last_transition_time: Option<Timestamp>,
+}
+
+/// A node, reduced to what the planner reads.
+///
+/// # Example
+/// ```
+/// use daemonset_planner::{Node, Taint, TaintEffect};
+/// let mut node = Node::new("node-1");
+/// node.labels.insert("kubernetes.io/os".into(), "linux".into());
+/// node.taints.push(Taint::new("gpu", "true", TaintEffect::NoSchedule));
+/// assert_eq!(node.name, "node-1");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Node {
+    /// `metadata.name`.
+    pub name: String,
+    /// `metadata.labels`.
+    pub labels: Labels,
+    /// `spec.taints`.
+    pub taints: Vec<Taint>,
+    /// `spec.unschedulable` (cordoned).
+    pub unschedulable: bool,
+    /// `status.allocatable`.
+    pub allocatable: ResourceList,
+    /// `status.capacity`.
+    pub capacity: ResourceList,
+    /// `status.conditions`.
+    pub conditions: Vec<NodeCondition>,
+}
+
+impl Node {
+    /// A node with this name and nothing else.
+    pub fn new(name: impl Into<String>) -> Node {
+        Node {
+            name: name.into(),
+            labels: Labels::new(),
+            taints: Vec::new(),
+            unschedulable: false,
+            allocatable: ResourceList::new(),
+            capacity: ResourceList::new(),
+            conditions: Vec::new(),
+        }
+    }
+
+    /// The status of the node's `Ready` condition (`True`, `False`, `Unknown`), if reported.
+    pub fn ready_status(&self) -> Option<&str> {
+        self.conditions
+            .iter()
+            .find(|c| c.kind == "Ready")
+            .map(|c| c.status.as_str())
+    }
+
+    fn from_doc(doc: &api::NodeDoc, errors: &mut Vec<FieldError>) -> Node {
+        let name = doc.metadata.name.clone().unwrap_or_default();
+        if name.is_empty() {
+            errors.push(FieldError::required(
+                "metadata.name",
+                "name or generateName is required",
+            ));
+        }
+        let labels = doc.metadata.labels.clone().unwrap_or_default();
+        check_labels(&labels, "metadata.labels", errors);
+        let spec = doc.spec.clone().unwrap_or_default();
+        let mut taints = Vec::new();
+        for (i, t) in spec.taints.iter().flatten().enumerate() {
+            if let Some(t) = Taint::compile(t, &format!("spec.taints[{i}]"), errors) {
+                taints.push(t);
+            }
+        }
+        let status = doc.status.clone().unwrap_or_default();
+        let allocatable = resources::parse_resource_list(
+            status.allocatable.as_ref(),
+            "status.allocatable",
+            false,
+            errors,
+        );
+        let capacity = resources::parse_resource_list(
+            status.capacity.as_ref(),
+            "status.capacity",
+            false,
+            errors,
+        );
+        let conditions = status
+            .conditions
+            .iter()
+            .flatten()
+            .enumerate()
+            .map(|(i, c)| NodeCondition {
+                kind: c.type_.clone().unwrap_or_default(),
+                status: c.status.clone().unwrap_or_default(),
+                last_transition_time: parse_time_lenient(
+                    c.last_transition_time.as_deref(),
+                    &format!("status.conditions[{i}].lastTransitionTime"),
+                    errors,
+                ),
+            })
+            .collect();
+        Node {
+            name,
+            labels,
+            taints,
+            unschedulable: spec.unschedulable.unwrap_or(false),
+            allocatable,
+            capacity,
+            conditions,
+        }
+    }
+}
+
+/// A pod's phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
+pub enum PodPhase {
+    /// Accepted, not yet running (also used when the phase is empty).
+    #[default]
+    Pending,
+    /// Running.
+    Running,
+    /// Terminated successfully.
+    Succeeded,
+    /// Terminated in failure.
+    Failed,
+    /// State unknown.
+    Unknown,
+}
+
+impl PodPhase {
+    /// Succeeded or Failed.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, PodPhase::Succeeded | PodPhase::Failed)
+    }
+
+    fn parse(s: Option<&str>) -> PodPhase {
+        match s {
+            Some("Running") => PodPhase::Running,
+            Some("Succeeded") => PodPhase::Succeeded,
+            Some("Failed") => PodPhase::Failed,
+            Some("Unknown") => PodPhase::Unknown,
+            _ => PodPhase::Pending,
+        }
+    }
+}
+
+/// An owner reference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OwnerRef {
+    /// `apiVersion` of the owner.
+    pub api_version: String,
+    /// `kind` of the owner.
+    pub kind: String,
+    /// `name` of the owner.
+    pub name: String,
+    /// `uid` of the owner, when given.
+    pub uid: Option<String>,
+    /// Whether this reference is the controller.
+    pub controller: bool,
+}
+
+impl OwnerRef {
+    fn from_api(r: &api::OwnerReference) -> OwnerRef {
+        OwnerRef {
+            api_version: r.api_version.clone().unwrap_or_default(),
+            kind: r.kind.clone().unwrap_or_default(),
+            name: r.name.clone().unwrap_or_default(),
+            uid: r.uid.clone().filter(|u| !u.is_empty()),
+            controller: r.controller.unwrap_or(false),
+        }
+    }
+}
+
+/// The controller reference among an object's owner references.
+fn controller_of(refs: Option<&Vec<api::OwnerReference>>) -> Option<OwnerRef> {
+    refs?
+        .iter()
+        .find(|r| r.controller == Some(true))
+        .map(OwnerRef::from_api)
+}
+
+/// A pod's `Ready` condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadyCondition {
+    /// Whether the condition's status is `True`.
+    pub ready: bool,
+    /// When it last changed.
+    pub last_transition_time: Option<Timestamp>,
+}
+
+/// A pod, reduced to what the planner reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Pod {
+    /// `metadata.name`.
+    pub name: String,
+    /// `metadata.namespace` (`default` when absent).
+    pub namespace: String,
+    /// `metadata.uid`.
+    pub uid: Option<String>,
+    /// `metadata.labels`.
+    pub labels: Labels,
+    /// The controller owner reference, if any.
+    pub controller: Option<OwnerRef>,
+    /// `metadata.creationTimestamp`.
+    pub creation_timestamp: Option<Timestamp>,
+    /// `metadata.deletionTimestamp`.
+    pub deletion_timestamp: Option<Timestamp>,
+    /// `spec.nodeName`: the node the pod is bound to.
+    pub node_name: Option<String>,
+    /// The node the pod is pinned to by `matchFields metadata.name In [node]` affinity.
+    pub pinned_node: Option<String>,
+    /// `spec.hostNetwork`.
+    pub host_network: bool,
+    /// `spec.containers`.
+    pub containers: Vec<Container>,
+    /// `spec.initContainers`.
+    pub init_containers: Vec<Container>,
+    /// `spec.overhead`.
+    pub overhead: ResourceList,
+    /// `spec.priority`.
+    pub priority: Option<i64>,
+    /// `status.phase`.
+    pub phase: PodPhase,
+    /// The `Ready` condition, if reported.
+    pub ready: Option<ReadyCondition>,
+}
+
+impl Pod {
+    /// A running pod with this namespace and name and nothing else.
+    pub fn new(namespace: impl Into<String>, name: impl Into<String>) -> Pod {
+        Pod {
+            name: name.into(),
+            namespace: namespace.into(),
+            uid: None,
+            labels: Labels::new(),
+            controller: None,
+            creation_timestamp: None,
+            deletion_timestamp: None,
+            node_name: None,
+            pinned_node: None,
+            host_network: false,
+            containers: Vec::new(),
+            init_containers: Vec::new(),
+            overhead: ResourceList::new(),
+            priority: None,
+            phase: PodPhase::Running,
+            ready: None,
+        }
+    }
+
+    /// The node this pod is for: `spec.nodeName`, else the affinity pin.
+    // upstream: daemonset_util.go GetTargetNodeName
+    pub fn target_node(&self) -> Option<&str> {
+        self.node_name.as_deref().or(self.pinned_node.as_deref())
+    }
+
+    /// Whether the Ready condition is True.
+    // upstream: pod util.go IsPodReady
+    pub fn is_ready(&self) -> bool {
+        self.ready.is_some_and(|r| r.ready)
+    }
+
+    /// Ready for at least `min_ready_seconds` at `now`.
+    // upstream: pod util.go IsPodAvailable
+    pub fn is_available(&self, min_ready_seconds: i64, now: Timestamp) -> bool {
+        let Some(ready) = self.ready.filter(|r| r.ready) else {
+            return false;
+        };
+        if min_ready_seconds <= 0 {
+            return true;
+        }
+        match ready.last_transition_time {
+            Some(t) => t
+                .checked_add(jiff::SignedDuration::from_secs(min_ready_seconds))
+                .is_ok_and(|avail| avail <= now),
+            None => false,
+        }
+    }
+
+    /// The `controller-revision-hash` label.
+    pub fn revision_hash(&self) -> Option<&str> {
+        self.labels
+            .get(crate::spec::REVISION_HASH_LABEL)
+            .map(String::as_str)
+    }
+
+    /// The effective request of this pod.
+    pub fn requests(&self) -> ResourceList {
+        resources::pod_requests(&self.containers, &self.init_containers, &self.overhead)
+    }
+
+    /// The host ports this pod occupies.
+    pub fn host_ports(&self) -> Vec<HostPort> {
+        resources::host_ports(&self.containers, &self.init_containers, self.host_network)
+    }
+
+    fn from_doc(doc: &api::PodDoc, errors: &mut Vec<FieldError>) -> Pod {
+        let meta = &doc.metadata;
+        let name = meta.name.clone().unwrap_or_default();
+        if name.is_empty() {
+            errors.push(FieldError::required(
+                "metadata.name",
+                "name or generateName is required",
+            ));
+        }
+        let labels = meta.labels.clone().unwrap_or_default();
+        check_labels(&labels, "metadata.labels", errors);
+        let empty = api::PodSpec::default();
+        let spec_raw = doc.spec.as_ref().unwrap_or(&empty);
+        let pinned_node = spec_raw
+            .affinity
+            .as_ref()
+            .and_then(|a| a.node_affinity.as_ref())
+            .and_then(|n| {
+                n.required_during_scheduling_ignored_during_execution
+                    .as_ref()
+            })
+            .and_then(|r| NodeSelector::lenient(r).pinned_node().map(str::to_string));
+        let spec = build_pod_spec(spec_raw, "spec", false, errors);
+        let status = doc.status.clone().unwrap_or_default();
+        let ready = status
+            .conditions
+            .iter()
+            .flatten()
+            .enumerate()
+            .find(|(_, c)| c.type_.as_deref() == Some("Ready"))
+            .map(|(i, c)| ReadyCondition {
+                ready: c.status.as_deref() == Some("True"),
+                last_transition_time: parse_time_lenient(
+                    c.last_transition_time.as_deref(),
+                    &format!("status.conditions[{i}].lastTransitionTime"),
+                    errors,
+                ),
+            });
+        Pod {
+            name,
+            namespace: meta
+                .namespace
+                .clone()
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| "default".into()),
+            uid: meta.uid.clone().filter(|u| !u.is_empty()),
+            labels,
+            controller: controller_of(meta.owner_references.as_ref()),
+            creation_timestamp: parse_time_lenient(
+                meta.creation_timestamp.as_deref(),
+                "metadata.creationTimestamp",
+                errors,
+            ),
+            deletion_timestamp: parse_time_lenient(
+                meta.deletion_timestamp.as_deref(),
+                "metadata.deletionTimestamp",
+                errors,
+            ),
+            node_name: spec.node_name,
+            pinned_node,
+            host_network: spec.host_network,
+            containers: spec.containers,
+            init_containers: spec.init_containers,
+            overhead: spec.overhead,
+            priority: spec.priority,
+            phase: PodPhase::parse(status.phase.as_deref()),
+            ready,
+        }
+    }
+}
+
+/// A ControllerRevision: one stored template of a DaemonSet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ControllerRevision {
+    /// `metadata.name`.
+    pub name: String,
+    /// `metadata.namespace`.
+    pub namespace: String,
+    /// `metadata.labels` (carries `controller-revision-hash`).
+    pub labels: Labels,
+    /// `metadata.annotations` (may carry `kubernetes.io/change-cause`).
+    pub annotations: Labels,
+    /// The controller owner reference, if any.
+    pub controller: Option<OwnerRef>,
+    /// `revision`.
+    pub revision: i64,
+    /// `data`: the template patch `{"spec":{"template":{...}}}`.
+    pub data: serde_json::Value,
+    /// `metadata.creationTimestamp`.
+    pub creation_timestamp: Option<Timestamp>,
+}
+
+impl ControllerRevision {
+    /// A revision with this namespace, name, number and data.
+    pub fn new(
+        namespace: impl Into<String>,
+        name: impl Into<String>,
+        revision: i64,
+        data: serde_json::Value,
+    ) -> ControllerRevision {
+        ControllerRevision {
+            name: name.into(),
+            namespace: namespace.into(),
+            labels: Labels::new(),
+            annotations: Labels::new(),
+            controller: None,
+            revision,
+            data,
+            creation_timestamp: None,
+        }
+    }
+
+    /// The template this revision stores (`data.spec.template` without `$patch`).
+    pub fn template(&self) -> Option<serde_json::Value> {
+        let mut t = self.data.pointer("/spec/template")?.clone();
+        if let Some(obj) = t.as_object_mut() {
+            obj.remove("$patch");
+        }
+        Some(t)
+    }
+
+    /// The `controller-revision-hash` label, or the name for legacy revisions without one.
+    // upstream: update.go constructHistory (legacy label repair)
+    pub fn hash(&self) -> &str {
+        self.labels
+            .get(crate::spec::REVISION_HASH_LABEL)
+            .map_or(self.name.as_str(), String::as_str)
+    }
+
+    fn from_doc(doc: &api::RevisionDoc, errors: &mut Vec<FieldError>) -> ControllerRevision {
+        let meta = &doc.metadata;
+        let name = meta.name.clone().unwrap_or_default();
+        if name.is_empty() {
+            errors.push(FieldError::required(
+                "metadata.name",
+                "name or generateName is required",
+            ));
+        }
+        ControllerRevision {
+            name,
+            namespace: meta
+                .namespace
+                .clone()
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| "default".into()),
+            labels: meta.labels.clone().unwrap_or_default(),
+            annotations: meta.annotations.clone().unwrap_or_default(),
+            controller: controller_of(meta.owner_references.as_ref()),
+            revision: doc.revision.unwrap_or(0),
+            data: doc.data.clone().unwrap_or(serde_json::Value::Null),
+            creation_timestamp: parse_time_lenient(
+                meta.creation_timestamp.as_deref(),
+                "metadata.creationTimestamp",
+                errors,
+            ),
+        }
+    }
+}
+
+/// Per-node figures derived once when the snapshot is built.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct NodeUsage {
+    /// Sum of the requests of non-terminal pods bound or pinned to the node.
+    pub requested: ResourceList,
+    /// Number of such pods.
+    pub pod_count: i64,
+    /// Host ports in use, with the index of the pod using each.
+    pub host_ports: Vec<(HostPort, usize)>,
+}
+
+/// The cluster: nodes (kept in name order), pods (in namespace/name order) and revisions.
+///
+/// # Example
+/// ```
+/// use daemonset_planner::Snapshot;
+/// let snapshot = Snapshot::from_yaml(r#"
+/// apiVersion: v1
+/// kind: List
+/// items:
+/// - {apiVersion: v1, kind: Node, metadata: {name: node-b}}
+/// - {apiVersion: v1, kind: Node, metadata: {name: node-a, labels: {disk: ssd}}}
+/// "#)?;
+/// let names: Vec<&str> = snapshot.nodes().iter().map(|n| n.name.as_str()).collect();
+/// assert_eq!(names, ["node-a", "node-b"]);
+/// assert!(Snapshot::from_yaml("")?.nodes().is_empty());
+/// # Ok::<(), daemonset_planner::Error>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    nodes: Vec<Node>,
+    node_names: std::sync::Arc<Vec<String>>,
+    node_index: HashMap<String, usize>,
+    pods: Vec<Pod>,
+    revisions: Vec<ControllerRevision>,
+    usage: Vec<NodeUsage>,
+    /// Pod indexes grouped by target node name (including nodes not in the snapshot).
+    pods_by_target: HashMap<String, Vec<usize>>,
+    /// Pod indexes whose controller is a DaemonSet, by (namespace, DaemonSet name).
+    pods_by_daemon_set: HashMap<(String, String), Vec<usize>>,
+    /// Pod indexes without a controller, by namespace.
+    orphans: HashMap<String, Vec<usize>>,
+}
+
+impl Snapshot {
+    /// Read Node, Pod and ControllerRevision documents: single, multi-document, or a `List`
+    /// (`NodeList`, `PodList`, ...); other kinds are skipped. An empty text is an empty cluster.
+    ///
+    /// # Errors
+    /// [`Error::Parse`] for malformed text, [`Error::Invalid`] for an object that fails
+    /// validation (invalid label or taint), [`Error::Duplicate`] for two nodes with one name
+    /// or two pods with one namespace/name.
+    pub fn from_yaml(text: &str) -> Result<Snapshot, Error> {
+        let wanted = api::Wanted {
+            daemon_set: false,
+            cluster: true,
+        };
+        let documents = api::read_stream(text, wanted)?;
+        let mut nodes = Vec::new();
+        let mut pods = Vec::new();
+        let mut revisions = Vec::new();
+        for document in documents {
+            for object in document.objects {
+                let mut errors = Vec::new();
+                let (kind, name) = match object {
+                    api::Object::Node(doc) => {
+                        let node = Node::from_doc(&doc, &mut errors);
+                        let name = node.name.clone();
+                        nodes.push(node);
+                        ("Node", name)
+                    }
+                    api::Object::Pod(doc) => {
+                        let pod = Pod::from_doc(&doc, &mut errors);
+                        let name = pod.name.clone();
+                        pods.push(pod);
+                        ("Pod", name)
+                    }
+                    api::Object::ControllerRevision(doc) => {
+                        let rev = ControllerRevision::from_doc(&doc, &mut errors);
+                        let name = rev.name.clone();
+                        revisions.push(rev);
+                        ("ControllerRevision", name)
+                    }
+                    api::Object::DaemonSet(_) | api::Object::Skipped => continue,
+                };
+                if !errors.is_empty() {
+                    return Err(Error::Invalid {
+                        kind: kind.into(),
+                        name,
+                        errors,
+                    });
+                }
+            }
+        }
+        Snapshot::new(nodes, pods, revisions)
+    }
+
+    /// Build a snapshot from typed objects, in any order.
+    ///
+    /// # Errors
+    /// [`Error::Duplicate`] for two nodes with one name, two pods or two revisions with one
+    /// namespace/name; [`Error::Invalid`] for an empty node name or an invalid label key.
+    pub fn new(
+        mut nodes: Vec<Node>,
+        mut pods: Vec<Pod>,
+        mut revisions: Vec<ControllerRevision>,
+    ) -> Result<Snapshot, Error> {
+        nodes.sort_by(|a, b| a.name.cmp(&b.name));
+        for pair in nodes.windows(2) {
+            if pair[0].name == pair[1].name {
+                return Err(Error::Duplicate {
+                    kind: "Node".into(),
+                    name: pair[0].name.clone(),
+                });
+            }
+        }
+        for node in &nodes {
+            if node.name.is_empty() {
+                return Err(Error::Invalid {
+                    kind: "Node".into(),
+                    name: String::new(),
+                    errors: vec![FieldError::required(
+                        "metadata.name",
+                        "name or generateName is required",
+                    )],
+                });
+            }
+            for key in node.labels.keys() {
+                if let Some(e) = qualified_name_errors(key).into_iter().next() {
+                    return Err(Error::Invalid {
+                        kind: "Node".into(),
+                        name: node.name.clone(),
+                        errors: vec![FieldError::invalid("metadata.labels", quoted(key), e)],
+                    });
+                }
+            }
+        }
+        pods.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        for pair in pods.windows(2) {
+            if pair[0].namespace == pair[1].namespace && pair[0].name == pair[1].name {
+                return Err(Error::Duplicate {
+                    kind: "Pod".into(),
+                    name: format!("{}/{}", pair[0].namespace, pair[0].name),
+                });
+            }
+        }
+        revisions.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        for pair in revisions.windows(2) {
+            if pair[0].namespace == pair[1].namespace && pair[0].name == pair[1].name {
+                return Err(Error::Duplicate {
+                    kind: "ControllerRevision".into(),
+                    name: format!("{}/{}", pair[0].namespace, pair[0].name),
+                });
+            }
+        }
+        let node_index: HashMap<String, usize> = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.name.clone(), i))
+            .collect();
+        let mut usage = vec![NodeUsage::default(); nodes.len()];
+        let mut pods_by_target: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut pods_by_daemon_set: HashMap<(String, String), Vec<usize>> = HashMap::new();
+        let mut orphans: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, pod) in pods.iter().enumerate() {
+            match &pod.controller {
+                Some(c) if c.kind == "DaemonSet" => pods_by_daemon_set
+                    .entry((pod.namespace.clone(), c.name.clone()))
+                    .or_default()
+                    .push(i),
+                Some(_) => {}
+                None => orphans.entry(pod.namespace.clone()).or_default().push(i),
+            }
+            let Some(target) = pod.target_node() else {
+                continue;
+            };
+            pods_by_target
+                .entry(target.to_string())
+                .or_default()
+                .push(i);
+            if pod.phase.is_terminal() {
+                continue;
+            }
+            // Only pods bound to the node hold its resources and ports.
+            let Some(bound) = pod.node_name.as_deref() else {
+                continue;
+            };
+            if let Some(&n) = node_index.get(bound) {
+                let u = &mut usage[n];
+                for (res, q) in pod.requests() {
+                    let slot = u.requested.entry(res).or_insert(crate::Quantity::ZERO);
+                    *slot = slot.saturating_add(q);
+                }
+                u.pod_count += 1;
+                for hp in pod.host_ports() {
+                    u.host_ports.push((hp, i));
+                }
+            }
+        }
+        let node_names = std::sync::Arc::new(nodes.iter().map(|n| n.name.clone()).collect());
+        Ok(Snapshot {
+            node_names,
+            nodes,
+            node_index,
+            pods,
+            revisions,
+            usage,
+            pods_by_target,
+            pods_by_daemon_set,
+            orphans,
+        })
+    }
+
+    /// All nodes, in name order.
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
+    /// A node by name.
+    pub fn node(&self, name: &str) -> Option<&Node> {
+        self.node_index.get(name).map(|&i| &self.nodes[i])
+    }
+
+    /// All pods, in namespace/name order.
+    pub fn pods(&self) -> &[Pod] {
+        &self.pods
+    }
+
+    /// All ControllerRevisions, in namespace/name order.
+    pub fn revisions(&self) -> &[ControllerRevision] {
+        &self.revisions
+    }
+
+    pub(crate) fn node_names(&self) -> std::sync::Arc<Vec<String>> {
+        std::sync::Arc::clone(&self.node_names)
+    }
+
+    pub(crate) fn node_position(&self, name: &str) -> Option<usize> {
+        self.node_index.get(name).copied()
+    }
+
+    pub(crate) fn usage(&self, node: usize) -> &NodeUsage {
+        &self.usage[node]
+    }
+
+    /// Pods whose controller is a DaemonSet named `name` in `namespace`, and the orphans of
+    /// that namespace: the only pods a DaemonSet can claim.
+    pub(crate) fn claim_candidates(&self, namespace: &str, name: &str) -> (&[usize], &[usize]) {
+        let owned = self
+            .pods_by_daemon_set
+            .get(&(namespace.to_string(), name.to_string()))
+            .map_or(&[][..], Vec::as_slice);
+        let orphans = self.orphans.get(namespace).map_or(&[][..], Vec::as_slice);
+        (owned, orphans)
+    }
+
+    pub(crate) fn pods_targeting(&self, node: &str) -> &[usize] {
+        self.pods_by_target.get(node).map_or(&[], Vec::as_slice)
+    }
+}
