@@ -59,6 +59,7 @@ mod resources;
 mod rollout;
 mod schema;
 mod selector;
+pub mod sim;
 mod snapshot;
 mod spec;
 mod status;
