@@ -63,6 +63,7 @@ pub mod sim;
 mod snapshot;
 mod spec;
 mod status;
+pub mod synth;
 mod taints;
 mod validation;
 

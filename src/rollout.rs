@@ -158,7 +158,9 @@ pub(crate) fn step(
         created[n] = true;
     }
     for (n, list) in claim.per_node.iter().enumerate() {
-        if !ctx.decisions[n].should_run && list.is_empty() {
+        // A node that should not run the pod is in the map only while it holds pods that
+        // manage() does not delete in this plan.
+        if !ctx.decisions[n].should_run && list.iter().all(|&i| deleted[i]) {
             continue;
         }
         let (new, old) = build(Some(n), "", list);

@@ -1,0 +1,122 @@
+//! Planner benchmarks on synthetic clusters. Run with `cargo bench`; figures live in
+//! BENCHMARKS.md.
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use daemonset_planner::synth::{self, ClusterShape};
+use daemonset_planner::{Options, Snapshot, Timestamp, placement, plan};
+use std::hint::black_box;
+
+const SIZES: &[usize] = &[1_000, 5_000, 20_000, 100_000];
+
+fn now() -> Timestamp {
+    "2026-06-01T00:00:00Z".parse().expect("valid time")
+}
+
+fn shape(nodes: usize) -> ClusterShape {
+    ClusterShape {
+        nodes,
+        seed: 42,
+        ..ClusterShape::default()
+    }
+}
+
+fn bench_placement(c: &mut Criterion) {
+    let mut group = c.benchmark_group("placement");
+    for &n in SIZES {
+        let cluster = synth::cluster(&shape(n));
+        let snapshot = synth::snapshot(cluster.nodes, cluster.pods);
+        let ds = synth::daemon_set(0);
+        let options = Options::at(now());
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+            b.iter(|| black_box(placement(&ds, &snapshot, &options)))
+        });
+    }
+    group.finish();
+}
+
+fn steady_snapshot(n: usize) -> (daemonset_planner::DaemonSet, Snapshot) {
+    let cluster = synth::cluster(&shape(n));
+    let ds = synth::daemon_set(0);
+    let mut pods = cluster.pods;
+    pods.extend(synth::daemon_pods(&ds, &cluster.nodes, ds.revision_hash(), now()));
+    (ds, synth::snapshot(cluster.nodes, pods))
+}
+
+fn bench_plan(c: &mut Criterion) {
+    let options = Options::at(now());
+    let mut group = c.benchmark_group("plan/steady");
+    for &n in SIZES {
+        let (ds, snapshot) = steady_snapshot(n);
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+            b.iter(|| black_box(plan(&ds, &snapshot, &options)))
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("plan/fresh");
+    for &n in SIZES {
+        let cluster = synth::cluster(&shape(n));
+        let ds = synth::daemon_set(0);
+        let snapshot = synth::snapshot(cluster.nodes, cluster.pods);
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+            b.iter(|| black_box(plan(&ds, &snapshot, &options)))
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("plan/rolling");
+    for &n in SIZES {
+        let (old, snapshot) = steady_snapshot(n);
+        let _ = old;
+        let ds = synth::daemon_set_updated(0);
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+            b.iter(|| black_box(plan(&ds, &snapshot, &options)))
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("plan/many");
+    let cluster = synth::cluster(&shape(5_000));
+    let sets: Vec<_> = (0..50).map(synth::daemon_set).collect();
+    let mut pods = cluster.pods.clone();
+    for ds in &sets {
+        pods.extend(synth::daemon_pods(ds, &cluster.nodes, ds.revision_hash(), now()));
+    }
+    let snapshot = synth::snapshot(cluster.nodes, pods);
+    group.throughput(Throughput::Elements(5_000 * 50));
+    group.bench_function("5000x50", |b| {
+        b.iter(|| {
+            for ds in &sets {
+                black_box(plan(ds, &snapshot, &options));
+            }
+        })
+    });
+    group.finish();
+}
+
+fn bench_snapshot(c: &mut Criterion) {
+    let mut group = c.benchmark_group("snapshot/build");
+    for &n in SIZES {
+        let cluster = synth::cluster(&shape(n));
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+            b.iter(|| black_box(Snapshot::new(cluster.nodes.clone(), cluster.pods.clone(), Vec::new())))
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("snapshot/parse");
+    group.sample_size(10);
+    let cluster = synth::cluster(&shape(10_000));
+    let text = synth::to_yaml(&cluster.nodes, &cluster.pods);
+    group.throughput(Throughput::Elements(10_000));
+    group.bench_function("10000", |b| b.iter(|| black_box(Snapshot::from_yaml(&text))));
+    group.finish();
+}
+
+criterion_group!(benches, bench_placement, bench_plan, bench_snapshot);
+criterion_main!(benches);

@@ -1,0 +1,384 @@
+//! Synthetic clusters for benchmarks and property tests: seeded, deterministic, realistic.
+//!
+//! Nodes carry about ten labels (hostname, os, arch, zone, region, instance type, pool, rack,
+//! disk), zero to three taints, allocatable resources, and a mix of other pods bound to them.
+//! [`daemon_set`] builds DaemonSets with a nodeSelector, tolerations and a node-affinity term
+//! with `In` and `NotIn`; [`daemon_pods`] puts one pod of a DaemonSet on each eligible node.
+//!
+//! # Example
+//! ```
+//! use daemonset_planner::synth::{self, ClusterShape};
+//! let cluster = synth::cluster(&ClusterShape { nodes: 100, seed: 7, ..ClusterShape::default() });
+//! assert_eq!(cluster.nodes.len(), 100);
+//! let again = synth::cluster(&ClusterShape { nodes: 100, seed: 7, ..ClusterShape::default() });
+//! assert_eq!(cluster.nodes, again.nodes);
+//! ```
+
+use std::fmt::Write as _;
+
+use crate::options::Options;
+use crate::placement::node_decision;
+use crate::quantity::Quantity;
+use crate::resources::{Container, ResourceList};
+use crate::selector::Labels;
+use crate::snapshot::{Node, NodeCondition, OwnerRef, Pod, PodPhase, ReadyCondition};
+use crate::spec::{DaemonSet, REVISION_HASH_LABEL};
+use crate::taints::{Taint, TaintEffect, keys};
+use crate::{Snapshot, Timestamp};
+
+/// A small, fast, seeded generator (SplitMix64): no dependency, same numbers everywhere.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator from a seed.
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        if n == 0 { 0 } else { self.next_u64() % n }
+    }
+
+    /// True with probability `percent`/100.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+
+    /// One element of a non-empty slice.
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}
+
+/// What to generate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterShape {
+    /// Number of nodes.
+    pub nodes: usize,
+    /// Seed.
+    pub seed: u64,
+    /// Other (non-daemon) pods per node, at most.
+    pub max_other_pods_per_node: usize,
+    /// Percent of nodes that are NotReady (with the lifecycle controller's taints).
+    pub not_ready_percent: u64,
+    /// Percent of nodes that are cordoned.
+    pub cordoned_percent: u64,
+}
+
+impl Default for ClusterShape {
+    fn default() -> ClusterShape {
+        ClusterShape {
+            nodes: 1000,
+            seed: 1,
+            max_other_pods_per_node: 3,
+            not_ready_percent: 1,
+            cordoned_percent: 1,
+        }
+    }
+}
+
+/// A generated cluster.
+#[derive(Debug, Clone, Default)]
+pub struct GeneratedCluster {
+    /// Nodes, named `node-000000` upwards.
+    pub nodes: Vec<Node>,
+    /// Other pods (owned by ReplicaSets), bound to nodes.
+    pub pods: Vec<Pod>,
+}
+
+const ZONES: &[&str] = &["zone-a", "zone-b", "zone-c"];
+const POOLS: &[&str] = &["general", "general", "general", "compute", "gpu", "edge"];
+const INSTANCE_TYPES: &[(&str, i64, i64)] = &[
+    ("m5.large", 2, 8),
+    ("m5.xlarge", 4, 16),
+    ("m5.2xlarge", 8, 32),
+    ("c5.4xlarge", 16, 32),
+    ("r5.8xlarge", 32, 256),
+];
+
+fn gib(n: i64) -> Quantity {
+    Quantity::parse(&format!("{n}Gi")).unwrap_or(Quantity::ZERO)
+}
+
+fn cpu_milli(m: i64) -> Quantity {
+    Quantity::from_milli(m)
+}
+
+/// Generate nodes and other pods.
+pub fn cluster(shape: &ClusterShape) -> GeneratedCluster {
+    let mut rng = Rng::new(shape.seed);
+    let mut out = GeneratedCluster::default();
+    let t0: Timestamp = Timestamp::from_second(1_767_225_600).unwrap_or(Timestamp::UNIX_EPOCH);
+    for i in 0..shape.nodes {
+        let name = format!("node-{i:06}");
+        let mut node = Node::new(name.clone());
+        let pool = *rng.pick(POOLS);
+        let (itype, cpus, mem) = *rng.pick(INSTANCE_TYPES);
+        let arch = if rng.chance(85) { "amd64" } else { "arm64" };
+        let control_plane = i % 500 == 0;
+        let l = &mut node.labels;
+        l.insert("kubernetes.io/hostname".into(), name.clone());
+        l.insert("kubernetes.io/os".into(), if rng.chance(97) { "linux" } else { "windows" }.into());
+        l.insert("kubernetes.io/arch".into(), arch.into());
+        l.insert("topology.kubernetes.io/region".into(), "region-1".into());
+        l.insert("topology.kubernetes.io/zone".into(), (*rng.pick(ZONES)).into());
+        l.insert("node.kubernetes.io/instance-type".into(), itype.into());
+        l.insert("pool".into(), pool.into());
+        l.insert("rack".into(), format!("rack-{}", rng.below(50)));
+        l.insert("disk".into(), if rng.chance(60) { "ssd" } else { "hdd" }.into());
+        if control_plane {
+            l.insert("node-role.kubernetes.io/control-plane".into(), String::new());
+            node.taints.push(Taint::new("node-role.kubernetes.io/control-plane", "", TaintEffect::NoSchedule));
+        }
+        if pool == "gpu" {
+            node.taints.push(Taint::new("nvidia.com/gpu", "present", TaintEffect::NoSchedule));
+            node.allocatable.insert("nvidia.com/gpu".into(), Quantity::from_units(4));
+        }
+        if pool == "compute" && rng.chance(30) {
+            node.taints.push(Taint::new("dedicated", "batch", TaintEffect::NoSchedule));
+        }
+        let not_ready = rng.chance(shape.not_ready_percent);
+        if not_ready {
+            node.taints.push(Taint::new(keys::NOT_READY, "", TaintEffect::NoSchedule));
+            node.taints.push(Taint::new(keys::NOT_READY, "", TaintEffect::NoExecute));
+        }
+        if rng.chance(shape.cordoned_percent) {
+            node.unschedulable = true;
+            node.taints.push(Taint::new(keys::UNSCHEDULABLE, "", TaintEffect::NoSchedule));
+        }
+        node.allocatable.insert("cpu".into(), cpu_milli(cpus * 1000 - 100));
+        node.allocatable.insert("memory".into(), gib(mem - 1));
+        node.allocatable.insert("pods".into(), Quantity::from_units(110));
+        node.allocatable.insert("ephemeral-storage".into(), gib(100));
+        node.allocatable.sort_keys();
+        node.capacity = node.allocatable.clone();
+        node.conditions.push(NodeCondition {
+            kind: "Ready".into(),
+            status: if not_ready { "False" } else { "True" }.into(),
+            last_transition_time: Some(t0),
+        });
+        let others = rng.below(shape.max_other_pods_per_node as u64 + 1);
+        for j in 0..others {
+            let mut pod = Pod::new("apps", format!("web-{i:06}-{j}"));
+            pod.labels.insert("app".into(), "web".into());
+            pod.controller = Some(OwnerRef {
+                api_version: "apps/v1".into(),
+                kind: "ReplicaSet".into(),
+                name: "web-5d4f8".into(),
+                uid: Some("rs-uid".into()),
+                controller: true,
+            });
+            pod.node_name = Some(name.clone());
+            pod.creation_timestamp = Some(t0);
+            let mut requests = ResourceList::new();
+            requests.insert("cpu".into(), cpu_milli(100 * (1 + rng.below(5) as i64)));
+            requests.insert("memory".into(), Quantity::parse(&format!("{}Mi", 128 * (1 + rng.below(8)))).unwrap_or_default());
+            pod.containers.push(Container {
+                name: "web".into(),
+                requests,
+                limits: ResourceList::new(),
+                ports: Vec::new(),
+                restart_policy: None,
+            });
+            pod.ready = Some(ReadyCondition {
+                ready: true,
+                last_transition_time: Some(t0),
+            });
+            out.pods.push(pod);
+        }
+        out.nodes.push(node);
+    }
+    out
+}
+
+/// A DaemonSet in the style of a node agent: nodeSelector `kubernetes.io/os: linux`, a
+/// control-plane toleration, and a required node-affinity term with `In` (arch) and `NotIn`
+/// (pool). `variant` changes its name, pools excluded and image.
+pub fn daemon_set(variant: usize) -> DaemonSet {
+    let excluded = POOLS[variant % POOLS.len()];
+    let yaml = format!(
+        r#"apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: agent-{variant}
+  namespace: kube-system
+  uid: uid-agent-{variant}
+  generation: 1
+spec:
+  selector:
+    matchLabels: {{app: agent-{variant}}}
+  updateStrategy:
+    type: RollingUpdate
+    rollingUpdate: {{maxUnavailable: 10%}}
+  template:
+    metadata:
+      labels: {{app: agent-{variant}, tier: node}}
+    spec:
+      nodeSelector: {{kubernetes.io/os: linux}}
+      tolerations:
+      - {{key: node-role.kubernetes.io/control-plane, operator: Exists, effect: NoSchedule}}
+      affinity:
+        nodeAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+            nodeSelectorTerms:
+            - matchExpressions:
+              - {{key: kubernetes.io/arch, operator: In, values: [amd64, arm64]}}
+              - {{key: pool, operator: NotIn, values: [{excluded}-excluded, edge]}}
+      containers:
+      - name: agent
+        image: registry.example/agent:{variant}.0
+        resources:
+          requests: {{cpu: 50m, memory: 64Mi}}
+"#
+    );
+    // The template above is valid by construction.
+    DaemonSet::from_yaml(&yaml).unwrap_or_else(|e| panic!("synthetic DaemonSet is invalid: {e}"))
+}
+
+/// The same DaemonSet with another image: a template change that starts a rollout.
+pub fn daemon_set_updated(variant: usize) -> DaemonSet {
+    let mut doc = daemon_set(variant).to_json();
+    doc["spec"]["template"]["spec"]["containers"][0]["image"] = format!("registry.example/agent:{variant}.1").into();
+    DaemonSet::from_json_value(&doc).unwrap_or_else(|e| panic!("synthetic DaemonSet is invalid: {e}"))
+}
+
+/// One Running, Ready pod of `ds` with revision hash `hash` on every node where it should run.
+pub fn daemon_pods(ds: &DaemonSet, nodes: &[Node], hash: &str, ready_since: Timestamp) -> Vec<Pod> {
+    let options = Options::at(ready_since);
+    let mut out = Vec::new();
+    for node in nodes {
+        if !node_decision(ds, node, &options).should_run {
+            continue;
+        }
+        let mut pod = Pod::new(ds.namespace(), format!("{}-{}", ds.name(), node.name));
+        pod.uid = Some(format!("uid-{}-{}", ds.name(), node.name));
+        pod.labels = ds.template().labels.clone();
+        pod.labels.insert(REVISION_HASH_LABEL.into(), hash.to_string());
+        pod.controller = Some(OwnerRef {
+            api_version: "apps/v1".into(),
+            kind: "DaemonSet".into(),
+            name: ds.name().to_string(),
+            uid: ds.uid().map(str::to_string),
+            controller: true,
+        });
+        pod.creation_timestamp = Some(ready_since);
+        pod.node_name = Some(node.name.clone());
+        pod.containers = ds.template().spec.containers.clone();
+        pod.phase = PodPhase::Running;
+        pod.ready = Some(ReadyCondition {
+            ready: true,
+            last_transition_time: Some(ready_since),
+        });
+        out.push(pod);
+    }
+    out
+}
+
+/// Build a snapshot from generated parts (names are unique by construction).
+pub fn snapshot(nodes: Vec<Node>, pods: Vec<Pod>) -> Snapshot {
+    Snapshot::new(nodes, pods, Vec::new()).unwrap_or_else(|e| panic!("synthetic snapshot is invalid: {e}"))
+}
+
+fn yaml_map(out: &mut String, indent: &str, map: &Labels) {
+    for (k, v) in map {
+        let _ = writeln!(out, "{indent}{k}: {}", serde_json::to_string(v).unwrap_or_default());
+    }
+}
+
+fn yaml_resources(out: &mut String, indent: &str, list: &ResourceList) {
+    for (k, v) in list {
+        let _ = writeln!(out, "{indent}{k}: \"{v}\"");
+    }
+}
+
+/// Nodes and pods as a `kind: List` YAML document, shaped as `kubectl get -o yaml` prints them.
+pub fn to_yaml(nodes: &[Node], pods: &[Pod]) -> String {
+    let mut out = String::from("apiVersion: v1\nkind: List\nitems:\n");
+    for n in nodes {
+        let _ = writeln!(out, "- apiVersion: v1\n  kind: Node\n  metadata:\n    name: {}\n    labels:", n.name);
+        yaml_map(&mut out, "      ", &n.labels);
+        out.push_str("  spec:\n");
+        if n.unschedulable {
+            out.push_str("    unschedulable: true\n");
+        }
+        if !n.taints.is_empty() {
+            out.push_str("    taints:\n");
+            for t in &n.taints {
+                let _ = writeln!(out, "    - key: {}\n      value: \"{}\"\n      effect: {}", t.key, t.value, t.effect);
+            }
+        }
+        out.push_str("  status:\n    allocatable:\n");
+        yaml_resources(&mut out, "      ", &n.allocatable);
+        out.push_str("    capacity:\n");
+        yaml_resources(&mut out, "      ", &n.capacity);
+        out.push_str("    conditions:\n");
+        for c in &n.conditions {
+            let _ = writeln!(out, "    - type: {}\n      status: \"{}\"", c.kind, c.status);
+            if let Some(t) = c.last_transition_time {
+                let _ = writeln!(out, "      lastTransitionTime: \"{t}\"");
+            }
+        }
+    }
+    for p in pods {
+        let _ = writeln!(
+            out,
+            "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: {}\n    namespace: {}",
+            p.name, p.namespace
+        );
+        if let Some(uid) = &p.uid {
+            let _ = writeln!(out, "    uid: {uid}");
+        }
+        if let Some(t) = p.creation_timestamp {
+            let _ = writeln!(out, "    creationTimestamp: \"{t}\"");
+        }
+        if !p.labels.is_empty() {
+            out.push_str("    labels:\n");
+            yaml_map(&mut out, "      ", &p.labels);
+        }
+        if let Some(c) = &p.controller {
+            let _ = writeln!(
+                out,
+                "    ownerReferences:\n    - apiVersion: {}\n      kind: {}\n      name: {}\n      controller: true",
+                c.api_version, c.kind, c.name
+            );
+            if let Some(uid) = &c.uid {
+                let _ = writeln!(out, "      uid: {uid}");
+            }
+        }
+        out.push_str("  spec:\n");
+        if let Some(n) = &p.node_name {
+            let _ = writeln!(out, "    nodeName: {n}");
+        }
+        out.push_str("    containers:\n");
+        for c in &p.containers {
+            let _ = writeln!(out, "    - name: {}\n      image: example\n      resources:\n        requests:", c.name);
+            yaml_resources(&mut out, "          ", &c.requests);
+        }
+        let phase = match p.phase {
+            PodPhase::Pending => "Pending",
+            PodPhase::Running => "Running",
+            PodPhase::Succeeded => "Succeeded",
+            PodPhase::Failed => "Failed",
+            PodPhase::Unknown => "Unknown",
+        };
+        let _ = writeln!(out, "  status:\n    phase: {phase}");
+        if let Some(r) = p.ready {
+            let _ = writeln!(out, "    conditions:\n    - type: Ready\n      status: \"{}\"", if r.ready { "True" } else { "False" });
+            if let Some(t) = r.last_transition_time {
+                let _ = writeln!(out, "      lastTransitionTime: \"{t}\"");
+            }
+        }
+    }
+    out
+}
