@@ -174,6 +174,9 @@ pub(crate) fn step(
     }
     let kruise = ctx.ds.flavor == Flavor::Kruise;
     for (name, list) in &claim.missing {
+        if list.iter().all(|&i| deleted[i]) {
+            continue;
+        }
         let (new, old) = build(None, "", list);
         entries.push(Entry {
             node: None,
