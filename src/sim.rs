@@ -126,9 +126,12 @@ impl Cluster {
             .pods()
             .iter()
             .map(|p| {
+                // Pods that are starting (or not ready) come up like new ones: the simulated
+                // kubelet is healthy.
+                let starting = !p.phase.is_terminal() && !p.is_ready() && p.deletion_timestamp.is_none();
                 let sim = SimPod {
                     pod: p.clone(),
-                    ready_at: None,
+                    ready_at: starting.then(|| add(now, config.ready_after)),
                     gone_at: p.deletion_timestamp.map(|_| now),
                 };
                 ((p.namespace.clone(), p.name.clone()), sim)
@@ -289,7 +292,7 @@ impl Cluster {
         for p in self.pods.values_mut() {
             if let Some(at) = p.ready_at
                 && at <= now
-                && p.pod.phase == PodPhase::Pending
+                && !p.pod.phase.is_terminal()
             {
                 p.pod.phase = PodPhase::Running;
                 p.pod.ready = Some(ReadyCondition {
@@ -306,15 +309,15 @@ impl Cluster {
         self.pods.values().any(|p| p.ready_at.is_some() || p.gone_at.is_some())
     }
 
-    /// Run plan → apply → advance until the plan is empty and nothing is in flight, for at
-    /// most `max_loops` loops. The failed-pod backoff is carried between loops.
+    /// Run plan → apply → advance until the plan is empty, nothing is in flight and the plan
+    /// asks for no requeue, for at most `max_loops` loops. The failed-pod backoff is carried between loops.
     pub fn run(&mut self, ds: &DaemonSet, options: &Options, max_loops: usize) -> Outcome {
         for loops in 0..max_loops {
             let mut opts = options.clone();
             opts.now = self.now;
             opts.failed_pod_backoff = self.backoff.clone();
             let plan = plan(ds, &self.snapshot(), &opts);
-            if plan.is_empty() && !self.in_flight() {
+            if plan.is_empty() && !self.in_flight() && plan.requeue_after().is_none() {
                 return Outcome {
                     settled: true,
                     loops,
