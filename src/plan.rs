@@ -486,3 +486,9 @@ impl Plan {
         })
     }
 }
+
+impl fmt::Display for StuckReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::rollout::describe(self))
+    }
+}
