@@ -343,7 +343,9 @@ fn batch_of(count: usize) -> impl Iterator<Item = usize> {
 pub(crate) fn sync(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Plan {
     let decisions = placement::placement(ds, snapshot, options);
     let mut backoff = options.failed_pod_backoff.clone();
-    let generation_key = ds.status.observed_generation;
+    // upstream keys entries by "<uid>/<status.observedGeneration>/<node>", where a missing
+    // observedGeneration is 0; a table recorded under another generation does not apply.
+    let generation_key = Some(ds.status.observed_generation.unwrap_or(0));
     if backoff.generation().is_some() && backoff.generation() != generation_key {
         backoff = crate::FailedPodBackoff::default();
     }
