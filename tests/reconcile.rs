@@ -76,7 +76,10 @@ fn simple_daemon_set_launches_one_pod_per_node() {
         assert_eq!(created_on(&plan), strings(&["only-node"]), "{name}");
 
         let plan = plan_now(&ds, &Snapshot::from_yaml("").unwrap());
-        assert!(plan.creates().is_empty() && plan.deletes().is_empty(), "{name}");
+        assert!(
+            plan.creates().is_empty() && plan.deletes().is_empty(),
+            "{name}"
+        );
         // Only the first ControllerRevision is written.
         assert!(plan.revisions().create.is_some(), "{name}");
         assert_eq!(plan.status().desired_number_scheduled, 0);
@@ -153,7 +156,11 @@ fn selector_daemon_deletes_unselected_pods() {
         );
         assert_eq!(
             names(plan.releases()),
-            strings(&["default/node-0-00", "default/node-0-01", "default/node-1-03"]),
+            strings(&[
+                "default/node-0-00",
+                "default/node-0-01",
+                "default/node-1-03"
+            ]),
             "{name}"
         );
         assert!(!plan.node("node-1").unwrap().should_continue_running);
@@ -329,13 +336,21 @@ fn failed_pod_backoff_holds_the_next_kill() {
         assert!(second.deletes().is_empty(), "{name}");
         assert!(second.events().is_empty(), "{name}");
         assert_eq!(second.failed_pod_backoff().get("node-0"), Some(&entry));
-        assert_eq!(second.requeue_after(), Some(Duration::from_secs(1)), "{name}");
+        assert_eq!(
+            second.requeue_after(),
+            Some(Duration::from_secs(1)),
+            "{name}"
+        );
 
         // One nanosecond before the delay has passed: still in backoff.
         let almost = t0 + Duration::from_secs(1) - Duration::from_nanos(1);
         let third = plan(&ds, &snapshot, &with_backoff(almost, &table));
         assert!(third.deletes().is_empty(), "{name}");
-        assert_eq!(third.requeue_after(), Some(Duration::from_secs(1)), "{name}");
+        assert_eq!(
+            third.requeue_after(),
+            Some(Duration::from_secs(1)),
+            "{name}"
+        );
 
         // Exactly the delay later: no longer in backoff (the comparison is strict), so the
         // pod is killed again and the delay doubles.
@@ -380,11 +395,23 @@ fn failed_pod_backoff_expires_after_thirty_minutes() {
     let mut table = FailedPodBackoff::new();
     // A long backoff on node-0, last updated just over 30 minutes ago: expired, so the next
     // kill starts again at 1 s.
-    table.insert("node-0", t - Duration::from_secs(30 * 60 + 1), FAILED_POD_BACKOFF_MAX);
+    table.insert(
+        "node-0",
+        t - Duration::from_secs(30 * 60 + 1),
+        FAILED_POD_BACKOFF_MAX,
+    );
     // Nodes without failed pods: an entry of exactly 30 minutes is kept, an older one is
     // garbage collected.
-    table.insert("node-kept", t - Duration::from_secs(30 * 60), Duration::from_secs(4));
-    table.insert("node-gone", t - Duration::from_secs(30 * 60 + 1), Duration::from_secs(4));
+    table.insert(
+        "node-kept",
+        t - Duration::from_secs(30 * 60),
+        Duration::from_secs(4),
+    );
+    table.insert(
+        "node-gone",
+        t - Duration::from_secs(30 * 60 + 1),
+        Duration::from_secs(4),
+    );
     let p = plan(&ds, &snapshot, &with_backoff(t, &table));
     assert_deletes(&p, &[("failed", DeleteReason::Failed)]);
     let out = p.failed_pod_backoff();
@@ -397,7 +424,11 @@ fn failed_pod_backoff_expires_after_thirty_minutes() {
 
     // A table built by hand (no generation recorded) applies to the current generation.
     let mut table = FailedPodBackoff::new();
-    table.insert("node-0", t - Duration::from_secs(10), Duration::from_secs(60));
+    table.insert(
+        "node-0",
+        t - Duration::from_secs(10),
+        Duration::from_secs(60),
+    );
     let p = plan(&ds, &snapshot, &with_backoff(t, &table));
     assert!(p.deletes().is_empty());
     assert_eq!(p.requeue_after(), Some(Duration::from_secs(60)));
@@ -439,11 +470,18 @@ fn failed_pod_backoff_from_another_generation_is_ignored() {
         let what = format!("recorded under {recorded:?}, planned under {next:?}");
         if held {
             assert!(second.deletes().is_empty(), "{what}");
-            assert_eq!(second.requeue_after(), Some(Duration::from_secs(1)), "{what}");
+            assert_eq!(
+                second.requeue_after(),
+                Some(Duration::from_secs(1)),
+                "{what}"
+            );
         } else {
             assert_deletes(&second, &[("failed", DeleteReason::Failed)]);
             let entry = second.failed_pod_backoff().get("node-0").unwrap();
-            assert_eq!((entry.last_update, entry.delay), (later, Duration::from_secs(1)));
+            assert_eq!(
+                (entry.last_update, entry.delay),
+                (later, Duration::from_secs(1))
+            );
         }
     }
 }
@@ -507,8 +545,16 @@ fn claims_owned_and_orphan_pods_and_nothing_else() {
         daemon_pod(&ds, "owned-1", "node-1").created(mid).yaml(),
         // Orphans whose labels match: adopted, and then they are ours (the younger of two
         // pods on a node, so they go).
-        pod("orphan-0").labels(SELECTED).on("node-0").created(late).yaml(),
-        pod("orphan-1").labels(SELECTED).on("node-1").created(late).yaml(),
+        pod("orphan-0")
+            .labels(SELECTED)
+            .on("node-0")
+            .created(late)
+            .yaml(),
+        pod("orphan-1")
+            .labels(SELECTED)
+            .on("node-1")
+            .created(late)
+            .yaml(),
         // Terminal pods without a deletionTimestamp are ours, and deleted.
         daemon_pod(&ds, "succeeded-0", "node-0")
             .phase("Succeeded")
@@ -524,7 +570,10 @@ fn claims_owned_and_orphan_pods_and_nothing_else() {
             .yaml(),
         // Not ours: an orphan that does not match, a pod of another DaemonSet, a Deployment's
         // pod, an orphan that is being deleted, a matching orphan in another namespace.
-        pod("orphan-unselected").labels(UNSELECTED).on("node-0").yaml(),
+        pod("orphan-unselected")
+            .labels(UNSELECTED)
+            .on("node-0")
+            .yaml(),
         pod("foo2-pod")
             .labels(SELECTED)
             .owner("DaemonSet", "foo2", Some("uid-foo2"))
@@ -699,7 +748,13 @@ fn surge_deals_with_existing_pods() {
     assert_eq!(created_on(&plan), strings(&["node-0", "node-4"]));
     assert_eq!(
         deleted(&plan),
-        strings(&["node-2-01", "node-3-01", "node-3-02", "node-3-03", "node-3-04"])
+        strings(&[
+            "node-2-01",
+            "node-3-01",
+            "node-3-02",
+            "node-3-03",
+            "node-3-04"
+        ])
     );
     assert!(
         plan.deletes()
@@ -741,10 +796,7 @@ fn surge_preserves_ready_old_pods() {
             .ready(true, None),
     );
     let plan = plan_now(&ds, &snapshot);
-    assert_eq!(
-        created_on(&plan),
-        strings(&["node-0", "node-3", "node-4"])
-    );
+    assert_eq!(created_on(&plan), strings(&["node-0", "node-3", "node-4"]));
     // The surplus old pod goes; the oldest old pod stays while the new one is not available.
     assert_deletes(&plan, &[("old-60", DeleteReason::Duplicate)]);
 }
@@ -808,10 +860,7 @@ fn surge_deletes_unready_old_pods() {
             .ready(true, None),
     );
     let plan = plan_now(&ds, &snapshot);
-    assert_eq!(
-        created_on(&plan),
-        strings(&["node-0", "node-3", "node-4"])
-    );
+    assert_eq!(created_on(&plan), strings(&["node-0", "node-3", "node-4"]));
     assert_deletes(
         &plan,
         &[
@@ -910,7 +959,9 @@ fn pods_being_deleted_are_ignored() {
         let snapshot = cluster([
             node("node-0").labels(BLUE).yaml(),
             node("node-1").yaml(),
-            node("node-2").taint("dedicated", "user1", "NoExecute").yaml(),
+            node("node-2")
+                .taint("dedicated", "user1", "NoExecute")
+                .yaml(),
             daemon_pod(&ds, "terminating-0", "node-0")
                 .deleting(now())
                 .yaml(),
@@ -918,8 +969,12 @@ fn pods_being_deleted_are_ignored() {
                 .created(unix(1))
                 .deleting(now())
                 .yaml(),
-            daemon_pod(&ds, "running-1a", "node-1").created(unix(2)).yaml(),
-            daemon_pod(&ds, "running-1b", "node-1").created(unix(3)).yaml(),
+            daemon_pod(&ds, "running-1a", "node-1")
+                .created(unix(2))
+                .yaml(),
+            daemon_pod(&ds, "running-1b", "node-1")
+                .created(unix(3))
+                .yaml(),
             daemon_pod(&ds, "terminating-2", "node-2")
                 .deleting(now())
                 .yaml(),
@@ -936,8 +991,12 @@ fn succeeded_pods_are_deleted_without_backoff() {
     let ds = foo(&on_delete());
     let snapshot = cluster([
         node("node-0").yaml(),
-        daemon_pod(&ds, "done-a", "node-0").phase("Succeeded").yaml(),
-        daemon_pod(&ds, "done-b", "node-0").phase("Succeeded").yaml(),
+        daemon_pod(&ds, "done-a", "node-0")
+            .phase("Succeeded")
+            .yaml(),
+        daemon_pod(&ds, "done-b", "node-0")
+            .phase("Succeeded")
+            .yaml(),
     ]);
     let plan = plan_now(&ds, &snapshot);
     assert_deletes(
@@ -1004,7 +1063,13 @@ fn deletions_are_capped_by_the_burst_too() {
     let plan = daemonset_planner::plan(&ds, &snapshot, &options);
     assert_eq!(
         deleted(&plan),
-        strings(&["node-0-01", "node-0-02", "node-0-03", "node-0-04", "node-0-05"])
+        strings(&[
+            "node-0-01",
+            "node-0-02",
+            "node-0-03",
+            "node-0-04",
+            "node-0-05"
+        ])
     );
     assert_eq!(plan_now(&ds, &snapshot).deletes().len(), 19);
 }

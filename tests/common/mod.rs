@@ -88,7 +88,10 @@ pub fn surge(max_surge: Value) -> Value {
 
 /// Upstream's `updateStrategies()`: most manage tests expect the same for both.
 pub fn strategies() -> [(&'static str, Value); 2] {
-    [("OnDelete", on_delete()), ("RollingUpdate", rolling_update())]
+    [
+        ("OnDelete", on_delete()),
+        ("RollingUpdate", rolling_update()),
+    ]
 }
 
 /// `newDaemonSet("foo")` with another update strategy.
@@ -141,7 +144,12 @@ impl NodeDoc {
     }
 
     pub fn taint(mut self, key: &str, value: &str, effect: &str) -> NodeDoc {
-        let spec = self.0.as_object_mut().unwrap().entry("spec").or_insert(json!({}));
+        let spec = self
+            .0
+            .as_object_mut()
+            .unwrap()
+            .entry("spec")
+            .or_insert(json!({}));
         let taints = spec
             .as_object_mut()
             .unwrap()
@@ -231,7 +239,8 @@ impl PodDoc {
         } else {
             "v1"
         };
-        let mut r = json!({"apiVersion": api_version, "kind": kind, "name": name, "controller": true});
+        let mut r =
+            json!({"apiVersion": api_version, "kind": kind, "name": name, "controller": true});
         if let Some(uid) = uid {
             r["uid"] = uid.into();
         }
