@@ -322,6 +322,26 @@ pub(crate) fn compute_status(ctx: &Context<'_>, claim: &Claim) -> DaemonSetStatu
     s
 }
 
+/// Whether upstream writes the status: unless the seven counters are already stored and the
+/// stored observedGeneration is at least the generation.
+// upstream: daemon_controller.go storeDaemonSetStatus
+fn status_changed(status: &DaemonSetStatus, ds: &DaemonSet) -> bool {
+    let counters = |s: &DaemonSetStatus| {
+        [
+            s.desired_number_scheduled,
+            s.current_number_scheduled,
+            s.number_misscheduled,
+            s.number_ready,
+            s.updated_number_scheduled,
+            s.number_available,
+            s.number_unavailable,
+        ]
+    };
+    let stored = &ds.status;
+    counters(status) != counters(stored)
+        || stored.observed_generation.unwrap_or(0) < ds.generation.unwrap_or(0)
+}
+
 /// Slow-start batch sizes for `count` creations: 1, 2, 4, ...
 // upstream: daemon_controller.go syncNodes (SlowStartInitialBatchSize = 1)
 fn batch_of(count: usize) -> impl Iterator<Item = usize> {
@@ -504,7 +524,7 @@ pub(crate) fn sync(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Pl
         &plan.status,
         blocked.as_deref(),
     );
-    plan.write_status = plan.status != ds.status;
+    plan.write_status = status_changed(&plan.status, ds);
     plan.decisions = decisions;
     plan
 }

@@ -518,6 +518,12 @@ fn deletes_unscheduled_pod_pinned_to_a_missing_node() {
                 .owned_by(&ds)
                 .pinned("node-2")
                 .yaml(),
+            // No target node at all: skipped everywhere (R17).
+            pod("no-target")
+                .labels(SELECTED)
+                .hash(ds.revision_hash())
+                .owned_by(&ds)
+                .yaml(),
         ]);
         let plan = plan_now(&ds, &snapshot);
         assert!(plan.creates().is_empty(), "{name}");
@@ -1090,4 +1096,57 @@ fn status_does_not_count_the_pods_the_plan_creates() {
         assert_eq!(s.updated_number_scheduled, 0, "{name}");
         assert_eq!(s.number_unavailable, 5, "{name}");
     }
+}
+
+// R21 with surge: a node whose only pod is a failed one in backoff gets its replacement at
+// once; without surge it waits for the failed pod to go.
+#[test]
+fn failed_pod_in_backoff_is_replaced_at_once_only_with_surge() {
+    let t = now();
+    let mut table = FailedPodBackoff::new();
+    table.insert("node-0", t - Duration::from_secs(1), Duration::from_secs(8));
+    for (strategy, creates) in [
+        (on_delete(), 0),
+        (rolling_update(), 0),
+        (surge(1.into()), 1),
+    ] {
+        let (ds, snapshot) = one_failed_pod(&strategy);
+        let p = plan(&ds, &snapshot, &with_backoff(t, &table));
+        assert!(p.deletes().is_empty());
+        assert_eq!(p.creates().len(), creates, "{strategy}");
+        assert_eq!(p.requeue_after(), Some(Duration::from_secs(8)));
+        assert_eq!(p.failed_pod_backoff().get("node-0"), table.get("node-0"));
+    }
+}
+
+// R22: on a node that should not keep running the pod, every claimed pod goes at once: failed
+// ones too, without backoff or event; pods already being deleted are left alone.
+#[test]
+fn not_eligible_nodes_lose_every_pod_without_backoff() {
+    let ds = foo(&on_delete());
+    let mut table = FailedPodBackoff::new();
+    table.insert("tainted", now(), Duration::from_secs(60));
+    let snapshot = cluster([
+        node("tainted")
+            .taint("dedicated", "user1", "NoExecute")
+            .yaml(),
+        daemon_pod(&ds, "failed", "tainted").phase("Failed").yaml(),
+        daemon_pod(&ds, "running", "tainted")
+            .phase("Running")
+            .yaml(),
+        daemon_pod(&ds, "done", "tainted").phase("Succeeded").yaml(),
+        daemon_pod(&ds, "leaving", "tainted").deleting(now()).yaml(),
+    ]);
+    let p = plan(&ds, &snapshot, &with_backoff(now(), &table));
+    use DeleteReason::NotEligible;
+    assert_deletes(
+        &p,
+        &[
+            ("done", NotEligible),
+            ("failed", NotEligible),
+            ("running", NotEligible),
+        ],
+    );
+    assert!(p.events().is_empty());
+    assert_eq!(p.requeue_after(), None);
 }

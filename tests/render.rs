@@ -413,3 +413,18 @@ fn every_other_template_field_is_kept_verbatim() {
         json!({"app": "node-exporter", "controller-revision-hash": ds.revision_hash()})
     );
 }
+
+// upstream: TestNameDaemonSetLaunchesPods: a template nodeName is kept (the pod is created
+// bound) and the pin is added as for any other pod.
+#[test]
+fn template_node_name_is_kept() {
+    let ds = foo_with(&on_delete(), json!({"nodeName": "node-0"}));
+    let p = plan_now(&ds, &cluster(nodes(0..5, &[])));
+    assert_eq!(created_on(&p), strings(&["node-0"]));
+    let pod = p.creates()[0].render(&ds);
+    assert_eq!(pod["spec"]["nodeName"], json!("node-0"));
+    assert_eq!(
+        pod["spec"]["affinity"],
+        json!({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": pin("node-0")}})
+    );
+}

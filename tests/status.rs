@@ -417,6 +417,12 @@ fn unchanged_status_is_not_written() {
     let third = plan_now(&ds, &snapshot);
     assert!(third.writes_status());
     assert_eq!(third.status().observed_generation, Some(2));
+
+    // Upstream skips the write when the stored observedGeneration is at least the
+    // generation, even if it is not equal.
+    m["status"]["observedGeneration"] = 3.into();
+    let ds = daemon_set(&m);
+    assert!(!plan_now(&ds, &snapshot).writes_status());
 }
 
 #[test]
@@ -436,4 +442,25 @@ fn empty_cluster_status_is_all_zero() {
         ),
         (0, 0, 0, 0, 0, 0, 0)
     );
+}
+
+// R59: an unbound Pending pod pinned to a node counts as scheduled there.
+#[test]
+fn pinned_pending_pods_count_as_current() {
+    let ds = foo(&on_delete());
+    let snapshot = cluster([
+        node("node-0").yaml(),
+        pod("pending")
+            .labels(SELECTED)
+            .hash(ds.revision_hash())
+            .owned_by(&ds)
+            .pinned("node-0")
+            .phase("Pending")
+            .yaml(),
+    ]);
+    let plan = plan_now(&ds, &snapshot);
+    assert!(plan.creates().is_empty());
+    assert_eq!(plan.status().current_number_scheduled, 1);
+    assert_eq!(plan.status().updated_number_scheduled, 1);
+    assert_eq!(plan.status().number_ready, 0);
 }
