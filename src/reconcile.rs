@@ -322,6 +322,26 @@ pub(crate) fn compute_status(ctx: &Context<'_>, claim: &Claim) -> DaemonSetStatu
     s
 }
 
+/// Whether upstream writes the status: unless the seven counters are already stored and the
+/// stored observedGeneration is at least the generation.
+// upstream: daemon_controller.go storeDaemonSetStatus
+fn status_changed(status: &DaemonSetStatus, ds: &DaemonSet) -> bool {
+    let counters = |s: &DaemonSetStatus| {
+        [
+            s.desired_number_scheduled,
+            s.current_number_scheduled,
+            s.number_misscheduled,
+            s.number_ready,
+            s.updated_number_scheduled,
+            s.number_available,
+            s.number_unavailable,
+        ]
+    };
+    let stored = &ds.status;
+    counters(status) != counters(stored)
+        || stored.observed_generation.unwrap_or(0) < ds.generation.unwrap_or(0)
+}
+
 /// Slow-start batch sizes for `count` creations: 1, 2, 4, ...
 // upstream: daemon_controller.go syncNodes (SlowStartInitialBatchSize = 1)
 fn batch_of(count: usize) -> impl Iterator<Item = usize> {
@@ -343,7 +363,9 @@ fn batch_of(count: usize) -> impl Iterator<Item = usize> {
 pub(crate) fn sync(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Plan {
     let decisions = placement::placement(ds, snapshot, options);
     let mut backoff = options.failed_pod_backoff.clone();
-    let generation_key = ds.status.observed_generation;
+    // upstream keys entries by "<uid>/<status.observedGeneration>/<node>", where a missing
+    // observedGeneration is 0; a table recorded under another generation does not apply.
+    let generation_key = Some(ds.status.observed_generation.unwrap_or(0));
     if backoff.generation().is_some() && backoff.generation() != generation_key {
         backoff = crate::FailedPodBackoff::default();
     }
@@ -502,7 +524,7 @@ pub(crate) fn sync(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Pl
         &plan.status,
         blocked.as_deref(),
     );
-    plan.write_status = plan.status != ds.status;
+    plan.write_status = status_changed(&plan.status, ds);
     plan.decisions = decisions;
     plan
 }
