@@ -1,0 +1,952 @@
+//! Placement: for every node, should the daemon pod run here, may it keep running, and why not.
+//!
+//! The upstream cases (TestNodeShouldRunDaemonPod and the placement/taint scenarios of
+//! daemon_controller_test.go) are restated as manifests; then the fit this crate adds on top
+//! (resources, host ports, `strict_fit`), the seed DaemonSets against a ten-node sample cluster,
+//! and a property: a node's decision depends on that node and its pods only.
+
+use daemonset_planner::{
+    DaemonSet, DeleteReason, NodeDecision, Options, Plan, Reason, Snapshot, TaintEffect,
+    Timestamp, node_decision, placement, plan,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Harness
+
+fn now() -> Timestamp {
+    "2026-01-01T00:00:00Z".parse().unwrap()
+}
+
+fn options() -> Options {
+    Options::at(now())
+}
+
+fn strict() -> Options {
+    let mut o = options();
+    o.strict_fit = true;
+    o
+}
+
+#[track_caller]
+fn daemon_set(yaml: &str) -> DaemonSet {
+    DaemonSet::from_yaml(yaml).unwrap_or_else(|e| panic!("invalid DaemonSet: {e}\n{yaml}"))
+}
+
+#[track_caller]
+fn cluster(yaml: &str) -> Snapshot {
+    Snapshot::from_yaml(yaml).unwrap_or_else(|e| panic!("invalid snapshot: {e}\n{yaml}"))
+}
+
+/// `text` with every line indented by `n` spaces.
+fn indent(text: &str, n: usize) -> String {
+    let pad = " ".repeat(n);
+    text.lines()
+        .map(|l| {
+            if l.trim().is_empty() {
+                String::new()
+            } else {
+                format!("{pad}{l}\n")
+            }
+        })
+        .collect()
+}
+
+/// The decision for `node`, fit included, as `placement()` reports it.
+#[track_caller]
+fn decision(ds: &DaemonSet, snapshot: &Snapshot, node: &str, options: &Options) -> NodeDecision {
+    let index = snapshot
+        .nodes()
+        .iter()
+        .position(|n| n.name == node)
+        .unwrap_or_else(|| panic!("no node {node}"));
+    placement(ds, snapshot, options).swap_remove(index)
+}
+
+/// `(should_run, should_continue_running)` from `node_decision()` (no fit), checked against
+/// what `placement()` says for the same node.
+#[track_caller]
+fn run_flags(ds: &DaemonSet, snapshot: &Snapshot, node: &str) -> (bool, bool) {
+    let n = snapshot.node(node).unwrap_or_else(|| panic!("no node {node}"));
+    let direct = node_decision(ds, n, &options());
+    let full = decision(ds, snapshot, node, &options());
+    assert_eq!(
+        (direct.should_run, direct.should_continue_running),
+        (full.should_run, full.should_continue_running),
+        "node_decision and placement disagree on {node}"
+    );
+    (direct.should_run, direct.should_continue_running)
+}
+
+fn texts(reasons: &[Reason]) -> Vec<String> {
+    reasons.iter().map(ToString::to_string).collect()
+}
+
+#[track_caller]
+fn assert_reasons(d: &NodeDecision, expected: &[&str]) {
+    assert_eq!(texts(&d.reasons), expected);
+}
+
+/// `(creates, deletes)` of one sync.
+fn counts(p: &Plan) -> (usize, usize) {
+    (p.creates().len(), p.deletes().len())
+}
+
+fn created_on(p: &Plan) -> Vec<&str> {
+    p.creates().iter().map(|c| c.node.as_str()).collect()
+}
+
+/// The nodes where the daemon pod should run.
+fn running_on(ds: &DaemonSet, snapshot: &Snapshot) -> Vec<String> {
+    snapshot
+        .nodes()
+        .iter()
+        .zip(placement(ds, snapshot, &options()))
+        .filter(|(_, d)| d.should_run)
+        .map(|(n, _)| n.name.clone())
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Upstream fixtures (section 0.1 of the notes): newDaemonSet("foo"), newNode, newPod.
+
+const SIMPLE_DAEMON_SET_LABEL: &str = "{name: simple-daemon, type: production}";
+const ON_DELETE: &str = "{type: OnDelete}";
+const ROLLING_UPDATE: &str = "{type: RollingUpdate, rollingUpdate: {maxUnavailable: 1}}";
+/// Upstream runs most placement tests once per strategy, expecting the same outcome.
+const STRATEGIES: [&str; 2] = [ON_DELETE, ROLLING_UPDATE];
+const IMAGE: &str = "containers: [{name: foo, image: foo/bar}]";
+
+/// A DaemonSet like upstream's `newDaemonSet(name)`: namespace default, selector and template
+/// labels `{name: simple-daemon, type: production}`, the given template spec.
+fn upstream_ds_in(name: &str, namespace: &str, strategy: &str, spec: &str) -> DaemonSet {
+    daemon_set(&format!(
+        "apiVersion: apps/v1
+kind: DaemonSet
+metadata: {{name: {name}, namespace: {namespace}}}
+spec:
+  revisionHistoryLimit: 2
+  updateStrategy: {strategy}
+  selector:
+    matchLabels: {SIMPLE_DAEMON_SET_LABEL}
+  template:
+    metadata:
+      labels: {SIMPLE_DAEMON_SET_LABEL}
+    spec:
+{}",
+        indent(spec, 6)
+    ))
+}
+
+fn upstream_ds(strategy: &str, spec: &str) -> DaemonSet {
+    upstream_ds_in("foo", "default", strategy, spec)
+}
+
+/// A node like upstream's `newNode(name, labels)`: Ready, `pods: 100` allocatable.
+fn upstream_node(name: &str, labels: &str) -> String {
+    format!(
+        "apiVersion: v1
+kind: Node
+metadata: {{name: {name}, labels: {labels}}}
+status:
+  conditions: [{{type: Ready, status: \"True\"}}]
+  allocatable: {{pods: \"100\"}}
+---
+"
+    )
+}
+
+/// `node-<start>` .. `node-<start + n - 1>`, like upstream's `addNodes`.
+fn upstream_nodes(start: usize, n: usize, labels: &str) -> String {
+    (start..start + n)
+        .map(|i| upstream_node(&format!("node-{i}"), labels))
+        .collect()
+}
+
+/// A pod of DaemonSet `foo` (current revision) bound to `node`, like upstream's
+/// `newPod(prefix, node, simpleDaemonSetLabel, ds)`.
+fn daemon_pod(ds: &DaemonSet, name: &str, node: &str) -> String {
+    format!(
+        "apiVersion: v1
+kind: Pod
+metadata:
+  name: {name}
+  namespace: {ns}
+  labels: {{name: simple-daemon, type: production, controller-revision-hash: {hash}}}
+  ownerReferences: [{{apiVersion: apps/v1, kind: DaemonSet, name: {ds_name}, controller: true}}]
+spec:
+  nodeName: {node}
+  containers: [{{name: foo, image: foo/bar}}]
+---
+",
+        ns = ds.namespace(),
+        ds_name = ds.name(),
+        hash = ds.revision_hash(),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1.1 TestNodeShouldRunDaemonPod
+
+/// The node every NSR case uses: labelled like the DaemonSet, 100M memory, 1 cpu, 100 pods.
+fn nsr_node(unschedulable: bool) -> String {
+    format!(
+        "apiVersion: v1
+kind: Node
+metadata: {{name: test-node, labels: {SIMPLE_DAEMON_SET_LABEL}}}
+spec: {{unschedulable: {unschedulable}}}
+status:
+  conditions: [{{type: Ready, status: \"True\"}}]
+  allocatable: {{memory: 100M, cpu: \"1\", pods: \"100\"}}
+---
+"
+    )
+}
+
+/// Upstream's `resourcePodSpec(nodeName, memory, cpu)` (without its `pods: 100` request, which
+/// the API server would reject as a container resource).
+fn resource_pod_spec(node_name: &str, memory: &str, cpu: &str) -> String {
+    let pin = if node_name.is_empty() {
+        String::new()
+    } else {
+        format!("nodeName: {node_name}\n")
+    };
+    format!(
+        "{pin}containers:
+- name: foo
+  image: foo/bar
+  resources: {{requests: {{memory: {memory}, cpu: \"{cpu}\"}}}}
+"
+    )
+}
+
+/// A pod that is not a daemon pod, bound to test-node.
+fn other_pod(name: &str, node: &str, spec: &str) -> String {
+    format!(
+        "apiVersion: v1
+kind: Pod
+metadata: {{name: {name}}}
+spec:
+  nodeName: {node}
+{}---
+",
+        indent(spec, 2)
+    )
+}
+
+struct NsrCase {
+    id: &'static str,
+    spec: String,
+    pods: String,
+    unschedulable: bool,
+    expected: (bool, bool),
+    /// What this crate adds: the fit explained (upstream ignores it).
+    fit: &'static [&'static str],
+}
+
+fn nsr_cases() -> Vec<NsrCase> {
+    let port_666 = "containers:
+- name: foo
+  image: foo/bar
+  ports: [{containerPort: 666, hostPort: 666}]
+";
+    let busy_pod = |memory: &str, cpu: &str| {
+        other_pod(
+            "port-holder",
+            "test-node",
+            &format!(
+                "containers:
+- name: bar
+  image: bar
+  ports: [{{containerPort: 666, hostPort: 666}}]
+  resources: {{requests: {{memory: {memory}, cpu: \"{cpu}\"}}}}
+"
+            ),
+        )
+    };
+    vec![
+        NsrCase {
+            id: "NSR-01 ShouldRunDaemonPod",
+            spec: resource_pod_spec("", "50M", "0.5"),
+            pods: String::new(),
+            unschedulable: false,
+            expected: (true, true),
+            fit: &[],
+        },
+        NsrCase {
+            id: "NSR-02 InsufficientResourceError: resources are ignored",
+            spec: resource_pod_spec("", "200M", "0.5"),
+            pods: String::new(),
+            unschedulable: false,
+            expected: (true, true),
+            fit: &["insufficient memory: requested 200M, free 100M"],
+        },
+        NsrCase {
+            id: "NSR-03 ErrPodNotMatchHostName",
+            spec: resource_pod_spec("other-node", "50M", "0.5"),
+            pods: String::new(),
+            unschedulable: false,
+            expected: (false, false),
+            fit: &[],
+        },
+        NsrCase {
+            id: "NSR-04 ErrPodNotFitsHostPorts: host ports are ignored",
+            spec: port_666.to_string(),
+            pods: other_pod("port-holder", "test-node", port_666),
+            unschedulable: false,
+            expected: (true, true),
+            fit: &[
+                "node(s) didn't have free ports for the requested pod ports: 666/TCP is used by pod default/port-holder",
+            ],
+        },
+        NsrCase {
+            id: "NSR-05 InsufficientResourceError: over-committed node",
+            spec: resource_pod_spec("", "100M", "0.5"),
+            pods: busy_pod("50M", "0.5"),
+            unschedulable: false,
+            expected: (true, true),
+            fit: &["insufficient memory: requested 100M, free 50M"],
+        },
+        NsrCase {
+            id: "NSR-06 ShouldRunDaemonPod beside another pod",
+            spec: resource_pod_spec("", "50M", "0.5"),
+            pods: busy_pod("50M", "0.5"),
+            unschedulable: false,
+            expected: (true, true),
+            fit: &[],
+        },
+        NsrCase {
+            id: "NSR-07 ErrNodeSelectorNotMatch",
+            spec: format!("nodeSelector: {{name: simple-daemon, type: test}}\n{IMAGE}"),
+            pods: String::new(),
+            unschedulable: false,
+            expected: (false, false),
+            fit: &[],
+        },
+        NsrCase {
+            id: "NSR-08 ShouldRunDaemonPod with a matching node selector",
+            spec: format!("nodeSelector: {SIMPLE_DAEMON_SET_LABEL}\n{IMAGE}"),
+            pods: String::new(),
+            unschedulable: false,
+            expected: (true, true),
+            fit: &[],
+        },
+        NsrCase {
+            id: "NSR-09 ErrPodAffinityNotMatch",
+            spec: format!(
+                "affinity:
+  nodeAffinity:
+    requiredDuringSchedulingIgnoredDuringExecution:
+      nodeSelectorTerms:
+      - matchExpressions: [{{key: type, operator: In, values: [test]}}]
+{IMAGE}"
+            ),
+            pods: String::new(),
+            unschedulable: false,
+            expected: (false, false),
+            fit: &[],
+        },
+        NsrCase {
+            id: "NSR-10 ShouldRunDaemonPod with matching affinity",
+            spec: format!(
+                "affinity:
+  nodeAffinity:
+    requiredDuringSchedulingIgnoredDuringExecution:
+      nodeSelectorTerms:
+      - matchExpressions: [{{key: type, operator: In, values: [production]}}]
+{IMAGE}"
+            ),
+            pods: String::new(),
+            unschedulable: false,
+            expected: (true, true),
+            fit: &[],
+        },
+        NsrCase {
+            id: "NSR-11 ShouldRunDaemonPodOnUnschedulableNode",
+            spec: resource_pod_spec("", "50M", "0.5"),
+            pods: String::new(),
+            unschedulable: true,
+            expected: (true, true),
+            fit: &[],
+        },
+    ]
+}
+
+// upstream: TestNodeShouldRunDaemonPod
+#[test]
+fn node_should_run_daemon_pod() {
+    for case in nsr_cases() {
+        for strategy in STRATEGIES {
+            let ds = upstream_ds(strategy, &case.spec);
+            let snapshot = cluster(&format!("{}{}", nsr_node(case.unschedulable), case.pods));
+            let flags = run_flags(&ds, &snapshot, "test-node");
+            assert_eq!(flags, case.expected, "{} ({strategy})", case.id);
+            let d = decision(&ds, &snapshot, "test-node", &options());
+            if d.should_run {
+                assert_reasons(&d, case.fit);
+                assert_eq!(d.fits, case.fit.is_empty(), "{}", case.id);
+            }
+        }
+    }
+}
+
+#[test]
+fn node_should_run_reasons_name_the_mismatch() {
+    let node = cluster(&nsr_node(false));
+    let d = |spec: &str| decision(&upstream_ds(ON_DELETE, spec), &node, "test-node", &options());
+    assert_reasons(
+        &d(&resource_pod_spec("other-node", "50M", "0.5")),
+        &["node(s) didn't match the requested node name \"other-node\""],
+    );
+    assert_reasons(
+        &d(&format!(
+            "nodeSelector: {{name: simple-daemon, type: test}}\n{IMAGE}"
+        )),
+        &["node(s) didn't match Pod's node selector: type=test wanted, node has type=production"],
+    );
+    let affinity = d(&format!(
+        "affinity:
+  nodeAffinity:
+    requiredDuringSchedulingIgnoredDuringExecution:
+      nodeSelectorTerms:
+      - matchExpressions: [{{key: type, operator: In, values: [test]}}]
+{IMAGE}"
+    ));
+    assert_eq!(affinity.reasons, [Reason::NodeAffinityMismatch]);
+    assert_reasons(
+        &affinity,
+        &["node(s) didn't match Pod's node affinity/selector"],
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1.2 Single-sync placement scenarios: creates and deletes of one plan()
+
+// upstream: TestSimpleDaemonSetLaunchesPods, TestSimpleDaemonSetScheduleDaemonSetPodsLaunchesPods
+#[test]
+fn simple_daemon_set_launches_a_pod_per_node() {
+    for strategy in STRATEGIES {
+        let ds = upstream_ds(strategy, IMAGE);
+        let p = plan(&ds, &cluster(&upstream_nodes(0, 5, "{}")), &options());
+        assert_eq!(counts(&p), (5, 0));
+        assert_eq!(
+            created_on(&p),
+            ["node-0", "node-1", "node-2", "node-3", "node-4"]
+        );
+        assert!(p.events().is_empty());
+    }
+}
+
+// upstream: TestOneNodeDaemonLaunchesPod, TestNoNodesDoesNothing
+#[test]
+fn one_node_one_pod_no_node_no_pod() {
+    for strategy in STRATEGIES {
+        let ds = upstream_ds(strategy, IMAGE);
+        let p = plan(&ds, &cluster(&upstream_node("only-node", "{}")), &options());
+        assert_eq!(created_on(&p), ["only-node"]);
+        assert_eq!(counts(&plan(&ds, &cluster(""), &options())), (0, 0));
+    }
+}
+
+// upstream: TestNotReadyNodeDaemonDoesLaunchPod, TestNetworkUnavailableNodeDaemonLaunchesPod
+#[test]
+fn node_conditions_without_taints_are_ignored() {
+    let nodes = cluster(
+        "apiVersion: v1
+kind: Node
+metadata: {name: not-ready}
+status:
+  conditions: [{type: Ready, status: \"False\"}]
+  allocatable: {pods: \"100\"}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: network-unavailable}
+status:
+  conditions: [{type: NetworkUnavailable, status: \"True\"}]
+  allocatable: {pods: \"100\"}
+",
+    );
+    for strategy in STRATEGIES {
+        let ds = upstream_ds(strategy, IMAGE);
+        let p = plan(&ds, &nodes, &options());
+        assert_eq!(created_on(&p), ["network-unavailable", "not-ready"]);
+    }
+}
+
+// upstream: TestInsufficientCapacityNodeDaemonDoesNotUnscheduleRunningPod
+#[test]
+fn insufficient_capacity_still_launches_the_pod() {
+    let snapshot = cluster(&format!(
+        "apiVersion: v1
+kind: Node
+metadata: {{name: too-much-mem}}
+status:
+  conditions: [{{type: Ready, status: \"True\"}}]
+  allocatable: {{memory: 100M, cpu: 200m, pods: \"100\"}}
+---
+{}",
+        other_pod(
+            "squatter",
+            "too-much-mem",
+            &resource_pod_spec("", "75M", "75m")
+        )
+    ));
+    for strategy in STRATEGIES {
+        let ds = upstream_ds(strategy, &resource_pod_spec("too-much-mem", "75M", "75m"));
+        let p = plan(&ds, &snapshot, &options());
+        assert_eq!(created_on(&p), ["too-much-mem"]);
+        assert_eq!(p.deletes().len(), 0);
+        // Beyond upstream: the plan says the pod will stay Pending...
+        let d = p.node("too-much-mem").unwrap();
+        assert!(d.should_run && !d.fits);
+        assert_reasons(d, &["insufficient memory: requested 75M, free 25M"]);
+        // ...and with strict fit it is not created at all.
+        let p = plan(&ds, &snapshot, &strict());
+        assert_eq!(counts(&p), (0, 0));
+        assert!(p.node("too-much-mem").unwrap().should_run);
+        assert_eq!(p.status().desired_number_scheduled, 1);
+    }
+}
+
+// upstream: TestInsufficientCapacityNodeSufficientCapacityWithNodeLabelDaemonLaunchPod
+#[test]
+fn node_selector_picks_the_node_with_room() {
+    let ds = upstream_ds(
+        ON_DELETE,
+        &format!(
+            "nodeSelector: {{color: blue, speed: fast}}\n{}",
+            resource_pod_spec("", "50M", "75m")
+        ),
+    );
+    let snapshot = cluster(
+        "apiVersion: v1
+kind: Node
+metadata: {name: not-enough-resource}
+status: {allocatable: {memory: 10M, cpu: 20m, pods: \"100\"}}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: enough-resource, labels: {color: blue, speed: fast}}
+status: {allocatable: {memory: 100M, cpu: 200m, pods: \"100\"}}
+",
+    );
+    let p = plan(&ds, &snapshot, &options());
+    assert_eq!(created_on(&p), ["enough-resource"]);
+    assert!(p.events().is_empty());
+    assert!(p.node("enough-resource").unwrap().fits);
+    assert_eq!(run_flags(&ds, &snapshot, "not-enough-resource"), (false, false));
+}
+
+// upstream: TestPortConflictWithSameDaemonPodDoesNotDeletePod
+#[test]
+fn own_pod_holding_the_port_is_no_conflict() {
+    for strategy in STRATEGIES {
+        let ds = upstream_ds(
+            strategy,
+            "nodeName: port-conflict
+containers:
+- {name: foo, image: foo/bar, ports: [{containerPort: 666, hostPort: 666}]}
+",
+        );
+        let mut yaml = upstream_node("port-conflict", "{}");
+        yaml.push_str(&daemon_pod(&ds, "foo-abcde", "port-conflict"));
+        let p = plan(&ds, &cluster(&yaml), &options());
+        assert_eq!(counts(&p), (0, 0));
+        let d = p.node("port-conflict").unwrap();
+        assert!(d.should_run && d.fits && d.reasons.is_empty());
+    }
+}
+
+// upstream: TestNoPortConflictNodeDaemonLaunchesPod
+#[test]
+fn different_port_is_no_conflict() {
+    for strategy in STRATEGIES {
+        let ds = upstream_ds(
+            strategy,
+            "nodeName: no-port-conflict
+containers:
+- {name: foo, image: foo/bar, ports: [{containerPort: 6662, hostPort: 6662}]}
+",
+        );
+        let mut yaml = upstream_node("no-port-conflict", "{}");
+        yaml.push_str(&other_pod(
+            "web",
+            "no-port-conflict",
+            "containers: [{name: web, image: nginx, ports: [{containerPort: 6661, hostPort: 6661}]}]",
+        ));
+        let p = plan(&ds, &cluster(&yaml), &options());
+        assert_eq!(created_on(&p), ["no-port-conflict"]);
+        assert!(p.node("no-port-conflict").unwrap().fits);
+    }
+}
+
+/// node-0..3 without labels, node-4..6 with `{color: blue, speed: fast}`.
+fn seven_nodes() -> Snapshot {
+    cluster(&format!(
+        "{}{}",
+        upstream_nodes(0, 4, "{}"),
+        upstream_nodes(4, 3, "{color: blue, speed: fast}")
+    ))
+}
+
+// upstream: TestSelectorDaemonLaunchesPods, TestSelectorDaemonSetLaunchesPods
+#[test]
+fn node_selector_launches_on_matching_nodes() {
+    for strategy in STRATEGIES {
+        let ds = upstream_ds(
+            strategy,
+            &format!("nodeSelector: {{color: blue, speed: fast}}\n{IMAGE}"),
+        );
+        let p = plan(&ds, &seven_nodes(), &options());
+        assert_eq!(created_on(&p), ["node-4", "node-5", "node-6"]);
+        assert_reasons(
+            p.node("node-0").unwrap(),
+            &[
+                "node(s) didn't match Pod's node selector: color=blue wanted, node has no color label",
+                "node(s) didn't match Pod's node selector: speed=fast wanted, node has no speed label",
+            ],
+        );
+    }
+}
+
+// upstream: TestBadSelectorDaemonDoesNothing
+#[test]
+fn node_selector_matching_nothing_does_nothing() {
+    for strategy in STRATEGIES {
+        let ds = upstream_ds(
+            strategy,
+            &format!("nodeSelector: {{color: red, speed: fast}}\n{IMAGE}"),
+        );
+        let p = plan(&ds, &seven_nodes(), &options());
+        assert_eq!(counts(&p), (0, 0));
+        assert_reasons(
+            p.node("node-5").unwrap(),
+            &["node(s) didn't match Pod's node selector: color=red wanted, node has color=blue"],
+        );
+    }
+}
+
+// upstream: TestNameDaemonSetLaunchesPods, TestBadNameDaemonSetDoesNothing
+#[test]
+fn template_node_name_pins_to_one_node() {
+    for strategy in STRATEGIES {
+        let nodes = cluster(&upstream_nodes(0, 5, "{}"));
+        let ds = upstream_ds(strategy, &format!("nodeName: node-0\n{IMAGE}"));
+        assert_eq!(created_on(&plan(&ds, &nodes, &options())), ["node-0"]);
+        assert_eq!(run_flags(&ds, &nodes, "node-1"), (false, false));
+
+        let ds = upstream_ds(strategy, &format!("nodeName: node-10\n{IMAGE}"));
+        assert_eq!(counts(&plan(&ds, &nodes, &options())), (0, 0));
+    }
+}
+
+// upstream: TestNameAndSelectorDaemonSetLaunchesPods, TestInconsistentNameSelectorDaemonSetDoesNothing
+#[test]
+fn node_name_and_selector_must_both_match() {
+    for strategy in STRATEGIES {
+        let ds = upstream_ds(
+            strategy,
+            &format!("nodeName: node-6\nnodeSelector: {{color: blue, speed: fast}}\n{IMAGE}"),
+        );
+        assert_eq!(created_on(&plan(&ds, &seven_nodes(), &options())), ["node-6"]);
+
+        let ds = upstream_ds(
+            strategy,
+            &format!("nodeName: node-0\nnodeSelector: {{color: blue, speed: fast}}\n{IMAGE}"),
+        );
+        let p = plan(&ds, &seven_nodes(), &options());
+        assert_eq!(counts(&p), (0, 0));
+        assert_eq!(
+            p.node("node-0").unwrap().reasons.len(),
+            2,
+            "both selector keys are missing on node-0"
+        );
+    }
+}
+
+// upstream: TestNodeAffinityDaemonLaunchesPods
+#[test]
+fn node_affinity_launches_on_matching_nodes() {
+    for strategy in STRATEGIES {
+        let ds = upstream_ds(
+            strategy,
+            &format!(
+                "affinity:
+  nodeAffinity:
+    requiredDuringSchedulingIgnoredDuringExecution:
+      nodeSelectorTerms:
+      - matchExpressions: [{{key: color, operator: In, values: [blue]}}]
+{IMAGE}"
+            ),
+        );
+        let p = plan(&ds, &seven_nodes(), &options());
+        assert_eq!(created_on(&p), ["node-4", "node-5", "node-6"]);
+        assert_eq!(p.node("node-0").unwrap().reasons, [Reason::NodeAffinityMismatch]);
+    }
+}
+
+/// One node `tainted` with `taints` (YAML flow list) and Ready `ready`.
+fn tainted_node(name: &str, taints: &str, ready: &str) -> String {
+    format!(
+        "apiVersion: v1
+kind: Node
+metadata: {{name: {name}}}
+spec: {{taints: {taints}}}
+status:
+  conditions: [{{type: Ready, status: \"{ready}\"}}]
+  allocatable: {{pods: \"100\"}}
+---
+"
+    )
+}
+
+const DEDICATED_NO_SCHEDULE: &str = "[{key: dedicated, value: user1, effect: NoSchedule}]";
+const DEDICATED_NO_EXECUTE: &str = "[{key: dedicated, value: user1, effect: NoExecute}]";
+const TOLERATE_DEDICATED: &str = "tolerations: [{key: dedicated, value: user1, effect: NoSchedule}]";
+
+// upstream: TestNoScheduleTaintedDoesntEvicitRunningIntolerantPod
+#[test]
+fn no_schedule_taint_keeps_the_running_pod() {
+    for strategy in STRATEGIES {
+        let ds = upstream_ds_in("intolerant", "default", strategy, IMAGE);
+        let mut yaml = tainted_node("tainted", DEDICATED_NO_SCHEDULE, "True");
+        yaml.push_str(&daemon_pod(&ds, "intolerant-x1", "tainted"));
+        let snapshot = cluster(&yaml);
+        assert_eq!(run_flags(&ds, &snapshot, "tainted"), (false, true));
+        let p = plan(&ds, &snapshot, &options());
+        assert_eq!(counts(&p), (0, 0));
+        assert_reasons(
+            p.node("tainted").unwrap(),
+            &["node(s) had untolerated taint {dedicated: user1}"],
+        );
+        assert_eq!(p.status().number_misscheduled, 1);
+    }
+}
+
+// upstream: TestNoExecuteTaintedDoesEvicitRunningIntolerantPod
+#[test]
+fn no_execute_taint_evicts_the_running_pod() {
+    for strategy in STRATEGIES {
+        let ds = upstream_ds_in("intolerant", "default", strategy, IMAGE);
+        let mut yaml = tainted_node("tainted", DEDICATED_NO_EXECUTE, "True");
+        yaml.push_str(&daemon_pod(&ds, "intolerant-x1", "tainted"));
+        let snapshot = cluster(&yaml);
+        assert_eq!(run_flags(&ds, &snapshot, "tainted"), (false, false));
+        let p = plan(&ds, &snapshot, &options());
+        assert_eq!(counts(&p), (0, 1));
+        assert_eq!(p.deletes()[0].pod, "intolerant-x1");
+        assert_eq!(p.deletes()[0].reason, DeleteReason::NotEligible);
+        assert!(p.events().is_empty());
+        assert_eq!(
+            p.node("tainted").unwrap().reasons,
+            [Reason::UntoleratedTaint {
+                key: "dedicated".into(),
+                value: "user1".into(),
+                effect: TaintEffect::NoExecute,
+            }]
+        );
+    }
+}
+
+// upstream: TestTaintedNodeDaemonDoesNotLaunchIntolerantPod, TestTaintedNodeDaemonLaunchesToleratePod,
+// TestNodeDaemonLaunchesToleratePod
+#[test]
+fn tolerations_decide_on_tainted_nodes() {
+    for strategy in STRATEGIES {
+        let tainted = cluster(&tainted_node("tainted", DEDICATED_NO_SCHEDULE, "True"));
+        let intolerant = upstream_ds_in("intolerant", "default", strategy, IMAGE);
+        assert_eq!(counts(&plan(&intolerant, &tainted, &options())), (0, 0));
+
+        let tolerate = upstream_ds_in(
+            "tolerate",
+            "default",
+            strategy,
+            &format!("{TOLERATE_DEDICATED}\n{IMAGE}"),
+        );
+        assert_eq!(created_on(&plan(&tolerate, &tainted, &options())), ["tainted"]);
+        let untainted = cluster(&upstream_node("node-0", "{}"));
+        assert_eq!(created_on(&plan(&tolerate, &untainted, &options())), ["node-0"]);
+    }
+}
+
+// upstream: TestNotReadyNodeDaemonLaunchesPod, TestUnreachableNodeDaemonLaunchesPod
+#[test]
+fn not_ready_and_unreachable_no_execute_taints_are_tolerated_by_default() {
+    for strategy in STRATEGIES {
+        let ds = upstream_ds_in("simple", "default", strategy, IMAGE);
+        let not_ready = cluster(&tainted_node(
+            "tainted",
+            "[{key: node.kubernetes.io/not-ready, effect: NoExecute}]",
+            "False",
+        ));
+        assert_eq!(created_on(&plan(&ds, &not_ready, &options())), ["tainted"]);
+        let unreachable = cluster(&tainted_node(
+            "tainted",
+            "[{key: node.kubernetes.io/unreachable, effect: NoExecute}]",
+            "Unknown",
+        ));
+        assert_eq!(created_on(&plan(&ds, &unreachable, &options())), ["tainted"]);
+    }
+}
+
+// upstream: TestTaintPressureNodeDaemonLaunchesPod
+#[test]
+fn pressure_taints_are_tolerated_by_default() {
+    for strategy in STRATEGIES {
+        let ds = upstream_ds_in(
+            "critical",
+            "kube-system",
+            strategy,
+            &format!("priority: 2000000000\n{IMAGE}"),
+        );
+        let node = cluster(
+            "apiVersion: v1
+kind: Node
+metadata: {name: resources-pressure}
+spec:
+  taints:
+  - {key: node.kubernetes.io/disk-pressure, effect: NoSchedule}
+  - {key: node.kubernetes.io/memory-pressure, effect: NoSchedule}
+  - {key: node.kubernetes.io/pid-pressure, effect: NoSchedule}
+status:
+  conditions:
+  - {type: DiskPressure, status: \"True\"}
+  - {type: MemoryPressure, status: \"True\"}
+  - {type: PIDPressure, status: \"True\"}
+  allocatable: {pods: \"100\"}
+",
+        );
+        assert_eq!(created_on(&plan(&ds, &node, &options())), ["resources-pressure"]);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// R4: node state reaches the controller only through taints (no upstream test; rules R4, R6)
+
+#[test]
+fn cordoned_node_keeps_receiving_daemon_pods() {
+    let ds = upstream_ds(ON_DELETE, IMAGE);
+    let node = cluster(
+        "apiVersion: v1
+kind: Node
+metadata: {name: cordoned}
+spec:
+  unschedulable: true
+  taints: [{key: node.kubernetes.io/unschedulable, effect: NoSchedule}]
+",
+    );
+    assert_eq!(run_flags(&ds, &node, "cordoned"), (true, true));
+    assert_eq!(created_on(&plan(&ds, &node, &options())), ["cordoned"]);
+}
+
+#[test]
+fn network_unavailable_is_tolerated_only_with_host_network() {
+    let node = cluster(&tainted_node(
+        "no-network",
+        "[{key: node.kubernetes.io/network-unavailable, effect: NoSchedule}]",
+        "False",
+    ));
+    let pod_network = upstream_ds(ON_DELETE, IMAGE);
+    assert_eq!(run_flags(&pod_network, &node, "no-network"), (false, true));
+    assert_reasons(
+        &decision(&pod_network, &node, "no-network", &options()),
+        &["node(s) had untolerated taint {node.kubernetes.io/network-unavailable: }"],
+    );
+    let host_network = upstream_ds(ON_DELETE, &format!("hostNetwork: true\n{IMAGE}"));
+    assert_eq!(run_flags(&host_network, &node, "no-network"), (true, true));
+}
+
+#[test]
+fn not_ready_no_schedule_taint_blocks_new_pods_but_keeps_old_ones() {
+    for key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"] {
+        let ds = upstream_ds(ROLLING_UPDATE, IMAGE);
+        let taints = format!("[{{key: {key}, effect: NoSchedule}}, {{key: {key}, effect: NoExecute}}]");
+        let empty = cluster(&tainted_node("sick", &taints, "False"));
+        assert_eq!(run_flags(&ds, &empty, "sick"), (false, true));
+        assert_eq!(counts(&plan(&ds, &empty, &options())), (0, 0));
+        assert_reasons(
+            &decision(&ds, &empty, "sick", &options()),
+            &[&format!("node(s) had untolerated taint {{{key}: }}")],
+        );
+
+        let mut yaml = tainted_node("sick", &taints, "False");
+        yaml.push_str(&daemon_pod(&ds, "foo-old", "sick"));
+        let with_pod = cluster(&yaml);
+        let p = plan(&ds, &with_pod, &options());
+        assert_eq!(counts(&p), (0, 0), "{key}: the old pod is kept");
+        assert_eq!(p.status().number_misscheduled, 1);
+        assert_eq!(p.status().desired_number_scheduled, 0);
+    }
+}
+
+#[test]
+fn out_of_service_taint_evicts_daemon_pods() {
+    let ds = upstream_ds(ON_DELETE, IMAGE);
+    let mut yaml = tainted_node(
+        "dead",
+        "[{key: node.kubernetes.io/out-of-service, value: nodeshutdown, effect: NoExecute}]",
+        "Unknown",
+    );
+    yaml.push_str(&daemon_pod(&ds, "foo-old", "dead"));
+    let snapshot = cluster(&yaml);
+    assert_eq!(run_flags(&ds, &snapshot, "dead"), (false, false));
+    assert_eq!(counts(&plan(&ds, &snapshot, &options())), (0, 1));
+}
+
+#[test]
+fn prefer_no_schedule_taints_are_ignored() {
+    let ds = upstream_ds(ON_DELETE, IMAGE);
+    let node = cluster(&tainted_node(
+        "soft",
+        "[{key: dedicated, value: user1, effect: PreferNoSchedule}]",
+        "True",
+    ));
+    assert_eq!(run_flags(&ds, &node, "soft"), (true, true));
+    assert!(decision(&ds, &node, "soft", &options()).reasons.is_empty());
+}
+
+// R10: tolerationSeconds does not limit the match.
+#[test]
+fn finite_toleration_seconds_still_tolerate() {
+    let ds = upstream_ds(
+        ON_DELETE,
+        &format!(
+            "tolerations: [{{key: dedicated, operator: Exists, effect: NoExecute, tolerationSeconds: 60}}]\n{IMAGE}"
+        ),
+    );
+    let node = cluster(&tainted_node("tainted", DEDICATED_NO_EXECUTE, "True"));
+    assert_eq!(run_flags(&ds, &node, "tainted"), (true, true));
+}
+
+#[test]
+fn untolerated_taints_are_listed_in_node_order() {
+    let ds = upstream_ds(
+        ON_DELETE,
+        &format!("tolerations: [{{key: b, operator: Exists}}]\n{IMAGE}"),
+    );
+    let node = cluster(&tainted_node(
+        "many",
+        "[{key: maintenance, value: \"true\", effect: NoSchedule},
+          {key: b, value: x, effect: NoExecute},
+          {key: soft, effect: PreferNoSchedule},
+          {key: a, value: \"1\", effect: NoExecute}]",
+        "True",
+    ));
+    let d = decision(&ds, &node, "many", &options());
+    assert_eq!((d.should_run, d.should_continue_running), (false, false));
+    assert_reasons(
+        &d,
+        &[
+            "node(s) had untolerated taint {maintenance: true}",
+            "node(s) had untolerated taint {a: 1}",
+        ],
+    );
+    assert_eq!(
+        d.reasons[0],
+        Reason::UntoleratedTaint {
+            key: "maintenance".into(),
+            value: "true".into(),
+            effect: TaintEffect::NoSchedule,
+        }
+    );
+}
