@@ -340,10 +340,7 @@ fn check_fit(ds: &DaemonSet, snapshot: &Snapshot, index: usize, decision: &mut N
             }
         }
         // The scheduler reads a missing `pods` allocatable as zero.
-        let allowed = node
-            .allocatable
-            .get("pods")
-            .map_or(0, |q| q.units_ceil());
+        let allowed = node.allocatable.get("pods").map_or(0, |q| q.units_ceil());
         let mut used = i128::from(usage.pod_count);
         if used >= allowed {
             used -= own

@@ -147,9 +147,7 @@ fn canonical_int(s: &str) -> Option<i64> {
     let canonical = match digits.as_bytes() {
         [] => false,
         [b'0'] => digits.len() == s.len(),
-        [first, rest @ ..] => {
-            (b'1'..=b'9').contains(first) && rest.iter().all(u8::is_ascii_digit)
-        }
+        [first, rest @ ..] => (b'1'..=b'9').contains(first) && rest.iter().all(u8::is_ascii_digit),
     };
     if canonical { s.parse().ok() } else { None }
 }

@@ -6,8 +6,8 @@
 //! and a property: a node's decision depends on that node and its pods only.
 
 use daemonset_planner::{
-    DaemonSet, DeleteReason, NodeDecision, Options, Plan, Reason, Snapshot, TaintEffect,
-    Timestamp, node_decision, placement, plan,
+    DaemonSet, DeleteReason, NodeDecision, Options, Plan, Reason, Snapshot, TaintEffect, Timestamp,
+    node_decision, placement, plan,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -66,7 +66,9 @@ fn decision(ds: &DaemonSet, snapshot: &Snapshot, node: &str, options: &Options) 
 /// what `placement()` says for the same node.
 #[track_caller]
 fn run_flags(ds: &DaemonSet, snapshot: &Snapshot, node: &str) -> (bool, bool) {
-    let n = snapshot.node(node).unwrap_or_else(|| panic!("no node {node}"));
+    let n = snapshot
+        .node(node)
+        .unwrap_or_else(|| panic!("no node {node}"));
     let direct = node_decision(ds, n, &options());
     let full = decision(ds, snapshot, node, &options());
     assert_eq!(
@@ -392,7 +394,14 @@ fn node_should_run_daemon_pod() {
 #[test]
 fn node_should_run_reasons_name_the_mismatch() {
     let node = cluster(&nsr_node(false));
-    let d = |spec: &str| decision(&upstream_ds(ON_DELETE, spec), &node, "test-node", &options());
+    let d = |spec: &str| {
+        decision(
+            &upstream_ds(ON_DELETE, spec),
+            &node,
+            "test-node",
+            &options(),
+        )
+    };
     assert_reasons(
         &d(&resource_pod_spec("other-node", "50M", "0.5")),
         &["node(s) didn't match the requested node name \"other-node\""],
@@ -534,7 +543,10 @@ status: {allocatable: {memory: 100M, cpu: 200m, pods: \"100\"}}
     assert_eq!(created_on(&p), ["enough-resource"]);
     assert!(p.events().is_empty());
     assert!(p.node("enough-resource").unwrap().fits);
-    assert_eq!(run_flags(&ds, &snapshot, "not-enough-resource"), (false, false));
+    assert_eq!(
+        run_flags(&ds, &snapshot, "not-enough-resource"),
+        (false, false)
+    );
 }
 
 // upstream: TestPortConflictWithSameDaemonPodDoesNotDeletePod
@@ -648,7 +660,10 @@ fn node_name_and_selector_must_both_match() {
             strategy,
             &format!("nodeName: node-6\nnodeSelector: {{color: blue, speed: fast}}\n{IMAGE}"),
         );
-        assert_eq!(created_on(&plan(&ds, &seven_nodes(), &options())), ["node-6"]);
+        assert_eq!(
+            created_on(&plan(&ds, &seven_nodes(), &options())),
+            ["node-6"]
+        );
 
         let ds = upstream_ds(
             strategy,
@@ -681,7 +696,10 @@ fn node_affinity_launches_on_matching_nodes() {
         );
         let p = plan(&ds, &seven_nodes(), &options());
         assert_eq!(created_on(&p), ["node-4", "node-5", "node-6"]);
-        assert_eq!(p.node("node-0").unwrap().reasons, [Reason::NodeAffinityMismatch]);
+        assert_eq!(
+            p.node("node-0").unwrap().reasons,
+            [Reason::NodeAffinityMismatch]
+        );
     }
 }
 
@@ -702,7 +720,8 @@ status:
 
 const DEDICATED_NO_SCHEDULE: &str = "[{key: dedicated, value: user1, effect: NoSchedule}]";
 const DEDICATED_NO_EXECUTE: &str = "[{key: dedicated, value: user1, effect: NoExecute}]";
-const TOLERATE_DEDICATED: &str = "tolerations: [{key: dedicated, value: user1, effect: NoSchedule}]";
+const TOLERATE_DEDICATED: &str =
+    "tolerations: [{key: dedicated, value: user1, effect: NoSchedule}]";
 
 // upstream: TestNoScheduleTaintedDoesntEvicitRunningIntolerantPod
 #[test]
@@ -763,9 +782,15 @@ fn tolerations_decide_on_tainted_nodes() {
             strategy,
             &format!("{TOLERATE_DEDICATED}\n{IMAGE}"),
         );
-        assert_eq!(created_on(&plan(&tolerate, &tainted, &options())), ["tainted"]);
+        assert_eq!(
+            created_on(&plan(&tolerate, &tainted, &options())),
+            ["tainted"]
+        );
         let untainted = cluster(&upstream_node("node-0", "{}"));
-        assert_eq!(created_on(&plan(&tolerate, &untainted, &options())), ["node-0"]);
+        assert_eq!(
+            created_on(&plan(&tolerate, &untainted, &options())),
+            ["node-0"]
+        );
     }
 }
 
@@ -785,7 +810,10 @@ fn not_ready_and_unreachable_no_execute_taints_are_tolerated_by_default() {
             "[{key: node.kubernetes.io/unreachable, effect: NoExecute}]",
             "Unknown",
         ));
-        assert_eq!(created_on(&plan(&ds, &unreachable, &options())), ["tainted"]);
+        assert_eq!(
+            created_on(&plan(&ds, &unreachable, &options())),
+            ["tainted"]
+        );
     }
 }
 
@@ -816,7 +844,10 @@ status:
   allocatable: {pods: \"100\"}
 ",
         );
-        assert_eq!(created_on(&plan(&ds, &node, &options())), ["resources-pressure"]);
+        assert_eq!(
+            created_on(&plan(&ds, &node, &options())),
+            ["resources-pressure"]
+        );
     }
 }
 
@@ -858,9 +889,13 @@ fn network_unavailable_is_tolerated_only_with_host_network() {
 
 #[test]
 fn not_ready_no_schedule_taint_blocks_new_pods_but_keeps_old_ones() {
-    for key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"] {
+    for key in [
+        "node.kubernetes.io/not-ready",
+        "node.kubernetes.io/unreachable",
+    ] {
         let ds = upstream_ds(ROLLING_UPDATE, IMAGE);
-        let taints = format!("[{{key: {key}, effect: NoSchedule}}, {{key: {key}, effect: NoExecute}}]");
+        let taints =
+            format!("[{{key: {key}, effect: NoSchedule}}, {{key: {key}, effect: NoExecute}}]");
         let empty = cluster(&tainted_node("sick", &taints, "False"));
         assert_eq!(run_flags(&ds, &empty, "sick"), (false, true));
         assert_eq!(counts(&plan(&ds, &empty, &options())), (0, 0));
@@ -949,4 +984,842 @@ fn untolerated_taints_are_listed_in_node_order() {
             effect: TaintEffect::NoSchedule,
         }
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Beyond upstream: fit, explained
+
+/// A plain DaemonSet `agent` in namespace `ops` with the given template spec.
+fn agent(spec: &str) -> DaemonSet {
+    daemon_set(&format!(
+        "apiVersion: apps/v1
+kind: DaemonSet
+metadata: {{name: agent, namespace: ops}}
+spec:
+  selector: {{matchLabels: {{app: agent}}}}
+  template:
+    metadata: {{labels: {{app: agent}}}}
+    spec:
+{}",
+        indent(spec, 6)
+    ))
+}
+
+/// A node with the given allocatable (YAML flow map).
+fn node_with(name: &str, allocatable: &str) -> String {
+    format!(
+        "apiVersion: v1
+kind: Node
+metadata: {{name: {name}}}
+status: {{allocatable: {allocatable}}}
+---
+"
+    )
+}
+
+/// A running pod `namespace/name` bound to `node`, with one container.
+fn pod_on(namespace: &str, name: &str, node: &str, container: &str) -> String {
+    format!(
+        "apiVersion: v1
+kind: Pod
+metadata: {{name: {name}, namespace: {namespace}}}
+spec:
+  nodeName: {node}
+  containers: [{container}]
+status: {{phase: Running}}
+---
+"
+    )
+}
+
+/// A pod of DaemonSet `ops/agent` on `node`, requesting `requests`.
+fn agent_pod(name: &str, node: &str, requests: &str, extra: &str) -> String {
+    format!(
+        "apiVersion: v1
+kind: Pod
+metadata:
+  name: {name}
+  namespace: ops
+  labels: {{app: agent, controller-revision-hash: old}}
+  ownerReferences: [{{apiVersion: apps/v1, kind: DaemonSet, name: agent, controller: true}}]
+spec:
+  nodeName: {node}
+  containers: [{{name: agent, image: agent:0.9, resources: {{requests: {requests}}}{extra}}}]
+status: {{phase: Running}}
+---
+"
+    )
+}
+
+#[test]
+fn resources_are_checked_against_what_other_pods_request() {
+    let ds = agent(
+        "containers:
+- name: agent
+  image: agent:1
+  resources:
+    requests: {cpu: 500m, memory: 256Mi, ephemeral-storage: 1Gi, nvidia.com/gpu: \"1\"}
+    limits: {nvidia.com/gpu: \"1\"}
+",
+    );
+    let snapshot = cluster(&format!(
+        "{}{}",
+        node_with(
+            "gpu-1",
+            "{cpu: \"2\", memory: 1Gi, ephemeral-storage: 10Gi, nvidia.com/gpu: \"1\", pods: \"110\"}"
+        ),
+        pod_on(
+            "ml",
+            "trainer-0",
+            "gpu-1",
+            "{name: t, image: t, resources: {requests: {cpu: 1800m, memory: 924Mi, ephemeral-storage: 9728Mi, nvidia.com/gpu: \"1\"}, limits: {nvidia.com/gpu: \"1\"}}}"
+        ),
+    ));
+    let d = decision(&ds, &snapshot, "gpu-1", &options());
+    assert!(d.should_run && d.should_continue_running && !d.fits);
+    // Fixed order: resources by name, then the pod count, then host ports.
+    assert_reasons(
+        &d,
+        &[
+            "insufficient cpu: requested 500m, free 200m",
+            "insufficient ephemeral-storage: requested 1Gi, free 512Mi",
+            "insufficient memory: requested 256Mi, free 100Mi",
+            "insufficient nvidia.com/gpu: requested 1, free 0",
+        ],
+    );
+    assert!(d.reasons.iter().all(Reason::is_fit));
+    assert_eq!(
+        d.reasons[2],
+        Reason::InsufficientResource {
+            resource: "memory".into(),
+            requested: "256Mi".parse().unwrap(),
+            free: "100Mi".parse().unwrap(),
+        }
+    );
+}
+
+#[test]
+fn extended_resource_missing_on_the_node_does_not_fit() {
+    let ds = agent(
+        "containers:
+- {name: agent, image: agent:1, resources: {limits: {nvidia.com/gpu: \"1\"}, requests: {nvidia.com/gpu: \"1\"}}}
+",
+    );
+    let snapshot = cluster(&format!(
+        "{}{}",
+        node_with("cpu-only", "{cpu: \"4\", memory: 8Gi, pods: \"110\"}"),
+        node_with(
+            "gpu",
+            "{cpu: \"4\", memory: 8Gi, nvidia.com/gpu: \"2\", pods: \"110\"}"
+        ),
+    ));
+    assert_reasons(
+        &decision(&ds, &snapshot, "cpu-only", &options()),
+        &["insufficient nvidia.com/gpu: requested 1, free 0"],
+    );
+    assert!(decision(&ds, &snapshot, "gpu", &options()).fits);
+}
+
+#[test]
+fn pod_count_is_checked() {
+    let ds = agent("containers: [{name: agent, image: agent:1}]");
+    let busy = |node: &str| {
+        format!(
+            "{}{}{}",
+            node_with(node, "{cpu: \"4\", memory: 8Gi, pods: \"2\"}"),
+            pod_on("web", &format!("{node}-a"), node, "{name: a, image: a}"),
+            pod_on("web", &format!("{node}-b"), node, "{name: b, image: b}"),
+        )
+    };
+    let snapshot = cluster(&busy("packed"));
+    assert_reasons(
+        &decision(&ds, &snapshot, "packed", &options()),
+        &["insufficient pods: requested 1, free 0"],
+    );
+    // The kubelet always reports `pods`; the scheduler reads a missing entry as zero.
+    let no_pods = cluster(&node_with("odd", "{cpu: \"4\", memory: 8Gi}"));
+    assert_reasons(
+        &decision(&ds, &no_pods, "odd", &options()),
+        &["insufficient pods: requested 1, free 0"],
+    );
+    // A node that reports no allocatable at all (no status) is not checked.
+    let bare = cluster(&node_with("bare", "{}"));
+    assert!(decision(&ds, &bare, "bare", &options()).fits);
+}
+
+#[test]
+fn own_pod_on_the_node_is_replaced_so_its_share_is_free() {
+    let ds = agent(
+        "containers: [{name: agent, image: agent:1, resources: {requests: {cpu: 300m, memory: 256Mi}}}]",
+    );
+    let node = node_with("n1", "{cpu: 400m, memory: 300Mi, pods: \"1\"}");
+    // The old agent pod holds 300m / 256Mi and the only pod slot: the new one takes its place.
+    let own = cluster(&format!(
+        "{node}{}",
+        agent_pod("agent-old", "n1", "{cpu: 300m, memory: 256Mi}", "")
+    ));
+    let d = decision(&ds, &own, "n1", &options());
+    assert!(d.fits, "{:?}", d.reasons);
+    // The same pod from another DaemonSet, or from an agent in another namespace, counts.
+    let foreign = cluster(&format!(
+        "{node}{}",
+        pod_on(
+            "ops",
+            "other-agent",
+            "n1",
+            "{name: x, image: x, resources: {requests: {cpu: 300m, memory: 256Mi}}}"
+        )
+    ));
+    assert_reasons(
+        &decision(&ds, &foreign, "n1", &options()),
+        &[
+            "insufficient cpu: requested 300m, free 100m",
+            "insufficient memory: requested 256Mi, free 44Mi",
+            "insufficient pods: requested 1, free 0",
+        ],
+    );
+}
+
+#[test]
+fn terminal_unbound_and_elsewhere_pods_hold_nothing() {
+    let ds =
+        agent("containers: [{name: agent, image: agent:1, resources: {requests: {cpu: 500m}}}]");
+    let hog = "{name: hog, image: hog, resources: {requests: {cpu: \"1\"}}}";
+    let snapshot = cluster(&format!(
+        "{}{}apiVersion: v1
+kind: Pod
+metadata: {{name: done, namespace: batch}}
+spec: {{nodeName: n1, containers: [{hog}]}}
+status: {{phase: Succeeded}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: crashed, namespace: batch}}
+spec: {{nodeName: n1, containers: [{hog}]}}
+status: {{phase: Failed}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: pending, namespace: batch}}
+spec:
+  containers: [{hog}]
+  affinity:
+    nodeAffinity:
+      requiredDuringSchedulingIgnoredDuringExecution:
+        nodeSelectorTerms:
+        - matchFields: [{{key: metadata.name, operator: In, values: [n1]}}]
+status: {{phase: Pending}}
+---
+{}",
+        node_with("n1", "{cpu: \"1\", pods: \"110\"}"),
+        node_with("n2", "{cpu: \"1\", pods: \"110\"}"),
+        pod_on("batch", "elsewhere", "n2", hog),
+    ));
+    assert!(decision(&ds, &snapshot, "n1", &options()).fits);
+    assert_reasons(
+        &decision(&ds, &snapshot, "n2", &options()),
+        &["insufficient cpu: requested 500m, free 0"],
+    );
+}
+
+#[test]
+fn init_containers_count_by_their_maximum_and_overhead_is_added() {
+    let ds = agent(
+        "initContainers:
+- {name: setup, image: setup, resources: {requests: {cpu: \"1\", memory: 64Mi}}}
+- {name: proxy, image: proxy, restartPolicy: Always, resources: {requests: {cpu: 50m, memory: 32Mi}}}
+containers:
+- {name: agent, image: agent:1, resources: {requests: {cpu: 200m, memory: 100Mi}}}
+- {name: shipper, image: shipper:1, resources: {requests: {cpu: 200m, memory: 100Mi}}}
+",
+    );
+    let requests: Vec<(String, String)> = ds
+        .pod_requests()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.to_string()))
+        .collect();
+    // cpu: max(init 1 + sidecar started before it (none), 200m + 200m + sidecar 50m) = 1;
+    // memory: max(64Mi, 100Mi + 100Mi + 32Mi) = 232Mi.
+    assert_eq!(
+        requests,
+        [
+            ("cpu".into(), "1".into()),
+            ("memory".into(), "232Mi".into())
+        ]
+    );
+    let snapshot = cluster(&node_with(
+        "small",
+        "{cpu: 900m, memory: 1Gi, pods: \"110\"}",
+    ));
+    assert_reasons(
+        &decision(&ds, &snapshot, "small", &options()),
+        &["insufficient cpu: requested 1, free 900m"],
+    );
+
+    let with_overhead = agent(
+        "overhead: {cpu: 250m, memory: 120Mi}
+containers: [{name: agent, image: agent:1, resources: {requests: {cpu: 100m, memory: 128Mi}}}]
+",
+    );
+    let snapshot = cluster(&node_with(
+        "small",
+        "{cpu: 300m, memory: 1Gi, pods: \"110\"}",
+    ));
+    assert_reasons(
+        &decision(&with_overhead, &snapshot, "small", &options()),
+        &["insufficient cpu: requested 350m, free 300m"],
+    );
+    assert_eq!(with_overhead.pod_requests()["memory"].to_string(), "248Mi");
+}
+
+#[test]
+fn host_ports_conflict_on_protocol_and_overlapping_ip() {
+    let ds = agent(
+        "containers:
+- name: agent
+  image: agent:1
+  ports:
+  - {containerPort: 8125, hostPort: 8125, protocol: UDP}
+  - {containerPort: 8126, hostPort: 8126, hostIP: 10.0.0.1}
+  - {containerPort: 9000}
+",
+    );
+    let ports: Vec<String> = ds
+        .host_ports()
+        .iter()
+        .map(|p| format!("{}/{} {:?}", p.port, p.protocol, p.host_ip))
+        .collect();
+    assert_eq!(ports, ["8125/UDP \"\"", "8126/TCP \"10.0.0.1\""]);
+    let holder = |name: &str, port: &str| {
+        pod_on(
+            "web",
+            name,
+            "n1",
+            &format!("{{name: c, image: c, ports: [{port}]}}"),
+        )
+    };
+    let case = |port: &str| {
+        let snapshot = cluster(&format!(
+            "{}{}",
+            node_with("n1", "{pods: \"110\"}"),
+            holder("holder", port)
+        ));
+        texts(&decision(&ds, &snapshot, "n1", &options()).reasons)
+    };
+    let taken = |port: &str| {
+        vec![format!(
+            "node(s) didn't have free ports for the requested pod ports: {port} is used by pod web/holder"
+        )]
+    };
+    // Same protocol, any IP against a specific one.
+    assert_eq!(
+        case("{containerPort: 8125, hostPort: 8125, protocol: UDP}"),
+        taken("8125/UDP")
+    );
+    assert_eq!(
+        case("{containerPort: 8125, hostPort: 8125, protocol: UDP, hostIP: 192.168.1.5}"),
+        taken("8125/UDP")
+    );
+    assert_eq!(
+        case("{containerPort: 8126, hostPort: 8126}"),
+        taken("8126/TCP")
+    );
+    assert_eq!(
+        case("{containerPort: 8126, hostPort: 8126, hostIP: 0.0.0.0}"),
+        taken("8126/TCP")
+    );
+    assert_eq!(
+        case("{containerPort: 8126, hostPort: 8126, hostIP: 10.0.0.1}"),
+        taken("8126/TCP")
+    );
+    // TCP and UDP do not collide; nor do two different specific IPs.
+    assert!(case("{containerPort: 8125, hostPort: 8125}").is_empty());
+    assert!(case("{containerPort: 8126, hostPort: 8126, protocol: UDP}").is_empty());
+    assert!(case("{containerPort: 8126, hostPort: 8126, hostIP: 10.0.0.2}").is_empty());
+    // A container port without hostPort takes no host port (outside the host network).
+    assert!(case("{containerPort: 9000, hostPort: 9000}").is_empty());
+}
+
+#[test]
+fn host_network_container_ports_are_host_ports() {
+    let ds = agent(
+        "hostNetwork: true
+containers: [{name: exporter, image: dcgm, ports: [{containerPort: 9400, name: metrics}]}]
+",
+    );
+    assert_eq!(ds.host_ports().len(), 1);
+    assert_eq!(ds.host_ports()[0].port, 9400);
+    let snapshot = cluster(&format!(
+        "{}{}apiVersion: v1
+kind: Pod
+metadata: {{name: old-exporter, namespace: gpu}}
+spec:
+  nodeName: n1
+  hostNetwork: true
+  containers: [{{name: e, image: e, ports: [{{containerPort: 9400}}]}}]
+status: {{phase: Running}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: finished-exporter, namespace: gpu}}
+spec:
+  nodeName: n2
+  hostNetwork: true
+  containers: [{{name: e, image: e, ports: [{{containerPort: 9400}}]}}]
+status: {{phase: Succeeded}}
+",
+        node_with("n1", "{pods: \"110\"}"),
+        node_with("n2", "{pods: \"110\"}"),
+    ));
+    let d = decision(&ds, &snapshot, "n1", &options());
+    assert_eq!(
+        d.reasons,
+        [Reason::HostPortConflict {
+            port: 9400,
+            protocol: daemonset_planner::Protocol::Tcp,
+            pod: "gpu/old-exporter".into(),
+        }]
+    );
+    assert!(decision(&ds, &snapshot, "n2", &options()).fits);
+}
+
+#[test]
+fn resources_come_before_ports() {
+    let ds = agent(
+        "containers: [{name: a, image: a, ports: [{containerPort: 80, hostPort: 80}], resources: {requests: {memory: 256Mi}}}]",
+    );
+    let snapshot = cluster(&format!(
+        "{}{}",
+        node_with("n1", "{memory: 300Mi, pods: \"110\"}"),
+        pod_on(
+            "web",
+            "nginx",
+            "n1",
+            "{name: nginx, image: nginx, ports: [{containerPort: 80, hostPort: 80}], resources: {requests: {memory: 200Mi}}}"
+        ),
+    ));
+    assert_reasons(
+        &decision(&ds, &snapshot, "n1", &options()),
+        &[
+            "insufficient memory: requested 256Mi, free 100Mi",
+            "node(s) didn't have free ports for the requested pod ports: 80/TCP is used by pod web/nginx",
+        ],
+    );
+}
+
+#[test]
+fn strict_fit_blocks_creation_but_keeps_the_count() {
+    let ds = agent(
+        "containers: [{name: agent, image: agent:1, resources: {requests: {memory: 256Mi}}}]",
+    );
+    let snapshot = cluster(&format!(
+        "{}{}{}",
+        node_with("roomy", "{memory: 8Gi, pods: \"110\"}"),
+        node_with("tight", "{memory: 356Mi, pods: \"110\"}"),
+        pod_on(
+            "db",
+            "postgres-0",
+            "tight",
+            "{name: pg, image: postgres, resources: {requests: {memory: 256Mi}}}"
+        ),
+    ));
+    // Default: upstream creates on both nodes; the one on `tight` would stay Pending.
+    let lenient = plan(&ds, &snapshot, &options());
+    assert_eq!(created_on(&lenient), ["roomy", "tight"]);
+    assert!(lenient.stuck().is_empty());
+
+    let p = plan(&ds, &snapshot, &strict());
+    assert_eq!(created_on(&p), ["roomy"]);
+    let tight = p.node("tight").unwrap();
+    assert!(tight.should_run && tight.should_continue_running && !tight.fits);
+    assert!(!tight.may_create(&strict()));
+    assert!(tight.may_create(&options()));
+    assert_reasons(tight, &["insufficient memory: requested 256Mi, free 100Mi"]);
+    assert_eq!(p.status().desired_number_scheduled, 2);
+    assert_eq!(
+        p.stuck(),
+        [daemonset_planner::StuckReason::DoesNotFit {
+            node: "tight".into(),
+            reasons: tight.reasons.clone(),
+        }]
+    );
+    assert!(
+        p.rollout_status().message().ends_with(
+            "blocked: the daemon pod does not fit on tight: insufficient memory: requested 256Mi, free 100Mi"
+        ),
+        "{}",
+        p.rollout_status().message()
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The seed DaemonSets on a ten-node sample cluster (tests/data/sample-cluster.yaml)
+
+fn sample_cluster() -> Snapshot {
+    cluster(include_str!("data/sample-cluster.yaml"))
+}
+
+#[track_caller]
+fn seed(file: &str) -> DaemonSet {
+    let path = format!("{}/tests/data/seed/{file}", env!("CARGO_MANIFEST_DIR"));
+    daemon_set(&std::fs::read_to_string(&path).unwrap())
+}
+
+const ALL_NODES: [&str; 10] = [
+    "control-plane-1",
+    "edge-node-1",
+    "gpu-node-1",
+    "ssd-node-1",
+    "worker-arm64-1",
+    "worker-cordoned",
+    "worker-full",
+    "worker-linux-1",
+    "worker-notready",
+    "worker-port-9100",
+];
+
+/// Where a DaemonSet with no selector and no tolerations of its own runs: everywhere but the
+/// control plane, the GPU node and the NotReady node (their NoSchedule taints).
+const UNTAINTED: [&str; 7] = [
+    "edge-node-1",
+    "ssd-node-1",
+    "worker-arm64-1",
+    "worker-cordoned",
+    "worker-full",
+    "worker-linux-1",
+    "worker-port-9100",
+];
+
+const CONTROL_PLANE_TAINT: &str =
+    "node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }";
+const GPU_TAINT: &str = "node(s) had untolerated taint {nvidia.com/gpu: present}";
+const NOT_READY_TAINT: &str = "node(s) had untolerated taint {node.kubernetes.io/not-ready: }";
+
+/// What `ds` decides on the sample cluster: every node's flags and reasons.
+struct Seen {
+    decisions: Vec<(String, NodeDecision)>,
+}
+
+impl Seen {
+    fn of(ds: &DaemonSet) -> Seen {
+        let snapshot = sample_cluster();
+        let decisions = snapshot
+            .nodes()
+            .iter()
+            .map(|n| n.name.clone())
+            .zip(placement(ds, &snapshot, &options()))
+            .collect();
+        Seen { decisions }
+    }
+
+    fn get(&self, node: &str) -> &NodeDecision {
+        &self.decisions.iter().find(|(n, _)| n == node).unwrap().1
+    }
+
+    #[track_caller]
+    fn runs_on(&self, expected: &[&str]) -> &Self {
+        let running: Vec<&str> = self
+            .decisions
+            .iter()
+            .filter(|(_, d)| d.should_run)
+            .map(|(n, _)| n.as_str())
+            .collect();
+        assert_eq!(running, expected);
+        self
+    }
+
+    /// A node where the pod should run but does not fit, with the fit reasons.
+    #[track_caller]
+    fn unfit(&self, node: &str, reasons: &[&str]) -> &Self {
+        let d = self.get(node);
+        assert!(
+            d.should_run && d.should_continue_running && !d.fits,
+            "{node}"
+        );
+        assert_reasons(d, reasons);
+        self
+    }
+
+    /// Every node where the pod should run fits, except those listed by `unfit`.
+    #[track_caller]
+    fn others_fit(&self, unfit: &[&str]) -> &Self {
+        for (n, d) in &self.decisions {
+            if d.should_run && !unfit.contains(&n.as_str()) {
+                assert!(d.fits && d.reasons.is_empty(), "{n}: {:?}", d.reasons);
+            }
+        }
+        self
+    }
+
+    /// A node where no pod is created but an existing one may stay (NoSchedule taints).
+    #[track_caller]
+    fn kept_not_created(&self, node: &str, reasons: &[&str]) -> &Self {
+        let d = self.get(node);
+        assert_eq!(
+            (d.should_run, d.should_continue_running),
+            (false, true),
+            "{node}"
+        );
+        assert_reasons(d, reasons);
+        self
+    }
+
+    /// A node that is not eligible at all.
+    #[track_caller]
+    fn excluded(&self, node: &str, reasons: &[&str]) -> &Self {
+        let d = self.get(node);
+        assert_eq!(
+            (d.should_run, d.should_continue_running),
+            (false, false),
+            "{node}"
+        );
+        assert_reasons(d, reasons);
+        self
+    }
+}
+
+/// The seeds without a selector or NoSchedule tolerations of their own: not on the control
+/// plane, the GPU node or the NotReady node, but on the cordoned node.
+#[track_caller]
+fn untainted_only(seen: &Seen) {
+    seen.runs_on(&UNTAINTED)
+        .kept_not_created("control-plane-1", &[CONTROL_PLANE_TAINT])
+        .kept_not_created("gpu-node-1", &[GPU_TAINT])
+        .kept_not_created("worker-notready", &[NOT_READY_TAINT]);
+}
+
+#[test]
+fn sample_cluster_reads_as_ten_nodes_and_four_pods() {
+    let snapshot = sample_cluster();
+    let names: Vec<&str> = snapshot.nodes().iter().map(|n| n.name.as_str()).collect();
+    assert_eq!(names, ALL_NODES);
+    assert_eq!(snapshot.pods().len(), 4);
+    let cordoned = snapshot.node("worker-cordoned").unwrap();
+    assert!(cordoned.unschedulable);
+    assert_eq!(
+        snapshot.node("worker-notready").unwrap().ready_status(),
+        Some("False")
+    );
+}
+
+#[test]
+fn seed_01_fluentd() {
+    // Its tolerations have no operator: Equal with an empty value, which matches the
+    // control-plane taint's empty value. The `master` one is dead weight.
+    let seen = Seen::of(&seed("01-fluentd.yaml"));
+    seen.runs_on(&[
+        "control-plane-1",
+        "edge-node-1",
+        "ssd-node-1",
+        "worker-arm64-1",
+        "worker-cordoned",
+        "worker-full",
+        "worker-linux-1",
+        "worker-port-9100",
+    ])
+    .kept_not_created("gpu-node-1", &[GPU_TAINT])
+    .kept_not_created("worker-notready", &[NOT_READY_TAINT])
+    .unfit(
+        "worker-full",
+        &[
+            "insufficient cpu: requested 100m, free 0",
+            "insufficient memory: requested 128Mi, free 0",
+        ],
+    )
+    .others_fit(&["worker-full"]);
+}
+
+#[test]
+fn seed_02_gpu_monitoring() {
+    // The one GPU node is tainted and the DaemonSet has no toleration for it: it runs nowhere.
+    let seen = Seen::of(&seed("02-gpu-monitoring.yaml"));
+    seen.runs_on(&[])
+        .kept_not_created("gpu-node-1", &[GPU_TAINT]);
+    for node in ALL_NODES.iter().filter(|n| **n != "gpu-node-1") {
+        seen.excluded(
+            node,
+            &["node(s) didn't match Pod's node selector: accelerator=nvidia-tesla-k80 wanted, node has no accelerator label"],
+        );
+    }
+    // Were it tolerated, its host-network port 9400 would be a host port.
+    assert_eq!(seed("02-gpu-monitoring.yaml").host_ports()[0].port, 9400);
+}
+
+#[test]
+fn seed_03_calico_node() {
+    // Tolerates every NoSchedule and NoExecute taint; every node is linux.
+    Seen::of(&seed("03-calico-node.yaml"))
+        .runs_on(&ALL_NODES)
+        .unfit(
+            "worker-full",
+            &[
+                "insufficient cpu: requested 250m, free 0",
+                "insufficient memory: requested 256Mi, free 0",
+            ],
+        )
+        .others_fit(&["worker-full"]);
+}
+
+#[test]
+fn seed_04_monitoring_agent() {
+    let seen = Seen::of(&seed("04-monitoring-agent.yaml"));
+    untainted_only(&seen);
+    seen.unfit(
+        "worker-full",
+        &[
+            "insufficient cpu: requested 100m, free 0",
+            "insufficient memory: requested 128Mi, free 0",
+        ],
+    )
+    .others_fit(&["worker-full"]);
+}
+
+#[test]
+fn seed_05_critical_system_agent() {
+    // No requests: even the full node has room (pods 2 of 110).
+    let seen = Seen::of(&seed("05-critical-system-agent.yaml"));
+    untainted_only(&seen);
+    seen.others_fit(&[]);
+}
+
+#[test]
+fn seed_06_ssd_monitoring() {
+    let seen = Seen::of(&seed("06-ssd-monitoring.yaml"));
+    seen.runs_on(&["ssd-node-1"]).others_fit(&[]).excluded(
+        "worker-linux-1",
+        &[
+            "node(s) didn't match Pod's node selector: storage-type=ssd wanted, node has no storage-type label",
+            "node(s) didn't match Pod's node selector: zone=production wanted, node has no zone label",
+        ],
+    );
+    for node in ALL_NODES.iter().filter(|n| **n != "ssd-node-1") {
+        assert_eq!(seen.get(node).reasons.len(), 2, "{node}");
+    }
+}
+
+#[test]
+fn seed_07_edge_agent() {
+    let seen = Seen::of(&seed("07-edge-agent.yaml"));
+    seen.runs_on(&["edge-node-1"]).others_fit(&[]);
+    for node in ALL_NODES.iter().filter(|n| **n != "edge-node-1") {
+        seen.excluded(node, &["node(s) didn't match Pod's node affinity/selector"]);
+    }
+}
+
+#[test]
+fn seed_08_system_monitor() {
+    // Tolerates the control plane; its not-ready tolerations are NoExecute only (and are
+    // overwritten by the defaults, dropping the 300 s), so the NoSchedule not-ready taint stops it.
+    let ds = seed("08-system-monitor.yaml");
+    let seen = Seen::of(&ds);
+    seen.runs_on(&[
+        "control-plane-1",
+        "edge-node-1",
+        "ssd-node-1",
+        "worker-arm64-1",
+        "worker-cordoned",
+        "worker-full",
+        "worker-linux-1",
+        "worker-port-9100",
+    ])
+    .kept_not_created("gpu-node-1", &[GPU_TAINT])
+    .kept_not_created("worker-notready", &[NOT_READY_TAINT])
+    .others_fit(&[]);
+    let not_ready: Vec<_> = ds
+        .daemon_tolerations()
+        .iter()
+        .filter(|t| t.key == "node.kubernetes.io/not-ready")
+        .collect();
+    assert_eq!(not_ready.len(), 1);
+    assert_eq!(not_ready[0].toleration_seconds, None);
+}
+
+#[test]
+fn seeds_09_10_11_tolerate_every_no_schedule_taint() {
+    Seen::of(&seed("09-filebeat.yaml"))
+        .runs_on(&ALL_NODES)
+        .unfit(
+            "worker-full",
+            &[
+                "insufficient cpu: requested 100m, free 0",
+                "insufficient memory: requested 100Mi, free 0",
+            ],
+        )
+        .others_fit(&["worker-full"]);
+    Seen::of(&seed("10-node-exporter.yaml"))
+        .runs_on(&ALL_NODES)
+        .unfit(
+            "worker-full",
+            &[
+                "insufficient cpu: requested 100m, free 0",
+                "insufficient memory: requested 128Mi, free 0",
+            ],
+        )
+        .unfit(
+            "worker-port-9100",
+            &["node(s) didn't have free ports for the requested pod ports: 9100/TCP is used by pod monitoring/legacy-node-exporter-x7k2p"],
+        )
+        .others_fit(&["worker-full", "worker-port-9100"]);
+    // Two containers: 10m + 100m cpu, 20Mi + 128Mi memory.
+    Seen::of(&seed("11-csi-driver-node.yaml"))
+        .runs_on(&ALL_NODES)
+        .unfit(
+            "worker-full",
+            &[
+                "insufficient cpu: requested 110m, free 0",
+                "insufficient memory: requested 148Mi, free 0",
+            ],
+        )
+        .others_fit(&["worker-full"]);
+}
+
+#[test]
+fn seeds_12_13_14_run_on_untainted_nodes() {
+    for file in [
+        "12-resource-optimized-agent.yaml",
+        "14-observable-agent.yaml",
+    ] {
+        let seen = Seen::of(&seed(file));
+        untainted_only(&seen);
+        seen.unfit(
+            "worker-full",
+            &[
+                "insufficient cpu: requested 100m, free 0",
+                "insufficient memory: requested 128Mi, free 0",
+            ],
+        )
+        .others_fit(&["worker-full"]);
+    }
+    let seen = Seen::of(&seed("13-secure-agent.yaml"));
+    untainted_only(&seen);
+    seen.others_fit(&[]);
+}
+
+#[test]
+fn seed_15_is_rejected() {
+    let text = include_str!("data/seed/15-ha-agent.yaml");
+    let err = DaemonSet::from_yaml(text).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("spec.template.spec.containers[0].restartPolicy: Forbidden"),
+        "{err}"
+    );
+}
+
+#[test]
+fn seed_plans_on_the_sample_cluster() {
+    // Upstream counting: create wherever should_run; strict fit skips the unfit nodes.
+    let ds = seed("10-node-exporter.yaml");
+    let snapshot = sample_cluster();
+    let p = plan(&ds, &snapshot, &options());
+    assert_eq!(created_on(&p), ALL_NODES);
+    assert_eq!(p.status().desired_number_scheduled, 10);
+    let p = plan(&ds, &snapshot, &strict());
+    let expected: Vec<&str> = ALL_NODES
+        .into_iter()
+        .filter(|n| !["worker-full", "worker-port-9100"].contains(n))
+        .collect();
+    assert_eq!(created_on(&p), expected);
+    assert_eq!(p.stuck().len(), 2);
+    assert_eq!(running_on(&ds, &snapshot).len(), 10);
 }
