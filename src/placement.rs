@@ -10,8 +10,28 @@ use crate::snapshot::{Node, Pod, Snapshot};
 use crate::spec::DaemonSet;
 use crate::taints::{TaintEffect, first_untolerated};
 
-/// Why a daemon pod does not (or cannot) run on a node. Listed in a fixed order: node name,
-/// node selector, node affinity, taints, then fit (resources, then host ports).
+/// Why a daemon pod does not (or cannot) run on a node.
+///
+/// A decision lists its reasons in a fixed order: the template's node name; each failing
+/// `nodeSelector` entry, in manifest order; node affinity; each untolerated `NoSchedule` or
+/// `NoExecute` taint, in the node's order; then fit: resources by name, the pod count, and
+/// host ports in the template's order. `Display` reads like a scheduler event:
+///
+/// ```
+/// use daemonset_planner::{Reason, TaintEffect};
+/// let taint = Reason::UntoleratedTaint {
+///     key: "maintenance".into(),
+///     value: "true".into(),
+///     effect: TaintEffect::NoSchedule,
+/// };
+/// assert_eq!(taint.to_string(), "node(s) had untolerated taint {maintenance: true}");
+/// let memory = Reason::InsufficientResource {
+///     resource: "memory".into(),
+///     requested: "256Mi".parse().unwrap(),
+///     free: "100Mi".parse().unwrap(),
+/// };
+/// assert_eq!(memory.to_string(), "insufficient memory: requested 256Mi, free 100Mi");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "reason", rename_all = "camelCase")]
 #[non_exhaustive]
@@ -43,6 +63,10 @@ pub enum Reason {
         effect: TaintEffect,
     },
     /// Not enough of a resource left for the daemon pod (upstream leaves the pod Pending).
+    /// Checked: `cpu`, `memory`, `ephemeral-storage`, huge pages, extended resources such as
+    /// `nvidia.com/gpu`, and the pod count (`pods`), against the node's allocatable minus the
+    /// requests of the other live pods bound to it (this DaemonSet's own pod there excluded:
+    /// the new one replaces it).
     InsufficientResource {
         /// The resource name (`cpu`, `memory`, `nvidia.com/gpu`, `pods`).
         resource: String,
@@ -141,7 +165,9 @@ impl NodeDecision {
     }
 }
 
-/// Decide for one node, without looking at the pods on it (so without fit).
+/// Decide for one node, without looking at the pods on it (so without fit): the template's
+/// node name, node selector, required node affinity and taints. Allocates nothing when the
+/// node is eligible.
 // upstream: daemon_controller.go NodeShouldRunDaemonPod
 pub fn node_decision(ds: &DaemonSet, node: &Node, options: &Options) -> NodeDecision {
     let mut decision = NodeDecision {

@@ -1823,3 +1823,179 @@ fn seed_plans_on_the_sample_cluster() {
     assert_eq!(p.stuck().len(), 2);
     assert_eq!(running_on(&ds, &snapshot).len(), 10);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Property: a node's decision depends only on that node and the pods bound to it.
+
+mod locality {
+    use super::*;
+    use daemonset_planner::{
+        Container, ContainerPort, Node, OwnerRef, Pod, PodPhase, Protocol, Quantity, Taint,
+    };
+    use proptest::prelude::*;
+
+    /// DaemonSets exercising each part of the decision.
+    fn daemon_sets() -> Vec<DaemonSet> {
+        [
+            "containers: [{name: a, image: a, resources: {requests: {cpu: 500m, memory: 256Mi}}}]",
+            "nodeSelector: {disk: ssd}\ncontainers: [{name: a, image: a}]",
+            "affinity:
+  nodeAffinity:
+    requiredDuringSchedulingIgnoredDuringExecution:
+      nodeSelectorTerms:
+      - matchExpressions: [{key: tier, operator: Gt, values: [\"2\"]}]
+      - matchFields: [{key: metadata.name, operator: In, values: [n1]}]
+containers: [{name: a, image: a}]",
+            "tolerations: [{key: dedicated, operator: Exists, effect: NoSchedule}]
+containers:
+- {name: a, image: a, ports: [{containerPort: 9100, hostPort: 9100}], resources: {requests: {cpu: 100m}}}",
+            "hostNetwork: true
+tolerations: [{operator: Exists}]
+containers: [{name: a, image: a, ports: [{containerPort: 9100, protocol: UDP}]}]",
+        ]
+        .iter()
+        .map(|spec| agent(spec))
+        .collect()
+    }
+
+    fn arb_node(index: usize) -> impl Strategy<Value = Node> {
+        (
+            prop::option::of(prop_oneof![Just("ssd"), Just("hdd")]),
+            prop::option::of(0u8..6),
+            prop::collection::vec(0usize..5, 0..3),
+            prop::option::of((0i64..3000, 0i64..2048, 0i64..4)),
+        )
+            .prop_map(move |(disk, tier, taints, allocatable)| {
+                let mut node = Node::new(format!("n{index}"));
+                if let Some(d) = disk {
+                    node.labels.insert("disk".into(), d.into());
+                }
+                if let Some(t) = tier {
+                    node.labels.insert("tier".into(), t.to_string());
+                }
+                let catalogue = [
+                    Taint::new("dedicated", "x", TaintEffect::NoSchedule),
+                    Taint::new("dedicated", "x", TaintEffect::NoExecute),
+                    Taint::new("node.kubernetes.io/not-ready", "", TaintEffect::NoSchedule),
+                    Taint::new("gpu", "", TaintEffect::NoSchedule),
+                    Taint::new("soft", "", TaintEffect::PreferNoSchedule),
+                ];
+                for t in taints {
+                    if !node.taints.contains(&catalogue[t]) {
+                        node.taints.push(catalogue[t].clone());
+                    }
+                }
+                if let Some((cpu, memory, pods)) = allocatable {
+                    node.allocatable
+                        .insert("cpu".into(), Quantity::from_milli(cpu));
+                    node.allocatable
+                        .insert("memory".into(), Quantity::from_units(memory << 20));
+                    node.allocatable
+                        .insert("pods".into(), Quantity::from_units(pods));
+                }
+                node
+            })
+    }
+
+    fn arb_pod(index: usize) -> impl Strategy<Value = Pod> {
+        (
+            0usize..10,
+            0i64..1500,
+            prop::option::of(prop_oneof![Just(Protocol::Tcp), Just(Protocol::Udp)]),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(move |(node, cpu, port, terminal, own)| {
+                let mut pod = Pod::new("ops", format!("p{index}"));
+                pod.node_name = Some(format!("n{node}"));
+                if terminal {
+                    pod.phase = PodPhase::Succeeded;
+                }
+                if own {
+                    pod.labels.insert("app".into(), "agent".into());
+                    pod.controller = Some(OwnerRef {
+                        api_version: "apps/v1".into(),
+                        kind: "DaemonSet".into(),
+                        name: "agent".into(),
+                        uid: None,
+                        controller: true,
+                    });
+                }
+                let mut requests = daemonset_planner::ResourceList::new();
+                requests.insert("cpu".into(), Quantity::from_milli(cpu));
+                pod.containers.push(Container {
+                    name: "c".into(),
+                    requests,
+                    limits: Default::default(),
+                    ports: port
+                        .map(|protocol| ContainerPort {
+                            name: None,
+                            container_port: 9100,
+                            host_port: Some(9100),
+                            host_ip: String::new(),
+                            protocol,
+                        })
+                        .into_iter()
+                        .collect(),
+                    restart_policy: None,
+                });
+                pod
+            })
+    }
+
+    fn arb_cluster() -> impl Strategy<Value = (Vec<Node>, Vec<Pod>)> {
+        (1usize..8, 0usize..12).prop_flat_map(|(nodes, pods)| {
+            (
+                (0..nodes).map(arb_node).collect::<Vec<_>>(),
+                (0..pods).map(arb_pod).collect::<Vec<_>>(),
+            )
+        })
+    }
+
+    fn decisions(ds: &DaemonSet, nodes: &[Node], pods: &[Pod]) -> Vec<(String, NodeDecision)> {
+        let snapshot = Snapshot::new(nodes.to_vec(), pods.to_vec(), vec![]).unwrap();
+        snapshot
+            .nodes()
+            .iter()
+            .map(|n| n.name.clone())
+            .zip(placement(ds, &snapshot, &options()))
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        #[test]
+        fn other_nodes_never_change_a_decision(
+            (nodes, pods) in arb_cluster(),
+            keep in prop::collection::vec(any::<bool>(), 8),
+            which in 0usize..5,
+        ) {
+            let ds = &daemon_sets()[which];
+            let full = decisions(ds, &nodes, &pods);
+            let kept: Vec<Node> = nodes
+                .iter()
+                .zip(&keep)
+                .filter(|(_, k)| **k)
+                .map(|(n, _)| n.clone())
+                .collect();
+            for (name, d) in decisions(ds, &kept, &pods) {
+                let before = &full.iter().find(|(n, _)| *n == name).unwrap().1;
+                prop_assert_eq!(&d, before, "node {}", name);
+            }
+            // Listing order does not matter either.
+            let mut reversed = nodes.clone();
+            reversed.reverse();
+            prop_assert_eq!(decisions(ds, &reversed, &pods), full.clone());
+            // node_decision() on the node alone agrees on the flags.
+            for node in &nodes {
+                let alone = node_decision(ds, node, &options());
+                let d = &full.iter().find(|(n, _)| *n == node.name).unwrap().1;
+                prop_assert_eq!(
+                    (alone.should_run, alone.should_continue_running),
+                    (d.should_run, d.should_continue_running)
+                );
+            }
+        }
+    }
+}
