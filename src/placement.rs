@@ -150,8 +150,9 @@ pub struct NodeDecision {
     pub should_run: bool,
     /// An existing daemon pod may stay (upstream `shouldContinueRunning`).
     pub should_continue_running: bool,
-    /// Whether the pod fits (resources, host ports). Upstream ignores fit; this crate only
-    /// reports it, unless [`Options::strict_fit`] is on.
+    /// Whether the pod fits (resources, host ports); checked only where `should_run`, true
+    /// elsewhere. Upstream ignores fit; this crate only reports it, unless
+    /// [`Options::strict_fit`] is on.
     pub fits: bool,
     /// Why not, in a fixed order; empty when the pod runs and fits.
     pub reasons: Vec<Reason>,
