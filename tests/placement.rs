@@ -1336,6 +1336,8 @@ fn host_ports_conflict_on_protocol_and_overlapping_ip() {
     assert!(case("{containerPort: 8125, hostPort: 8125}").is_empty());
     assert!(case("{containerPort: 8126, hostPort: 8126, protocol: UDP}").is_empty());
     assert!(case("{containerPort: 8126, hostPort: 8126, hostIP: 10.0.0.2}").is_empty());
+    // As in the scheduler, only 0.0.0.0 is a wildcard: `::` is one more specific address.
+    assert!(case("{containerPort: 8126, hostPort: 8126, hostIP: \"::\"}").is_empty());
     // A container port without hostPort takes no host port (outside the host network).
     assert!(case("{containerPort: 9000, hostPort: 9000}").is_empty());
 }
