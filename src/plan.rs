@@ -315,6 +315,14 @@ pub enum StuckReason {
         /// The node name.
         node: String,
     },
+    /// With [`Options::strict_fit`](crate::Options): the node should run a daemon pod, but
+    /// the pod cannot fit there, so none is created.
+    DoesNotFit {
+        /// The node.
+        node: String,
+        /// Why (resources, host ports).
+        reasons: Vec<crate::Reason>,
+    },
 }
 
 /// A node counted as unavailable by the rolling update.

@@ -7,7 +7,9 @@ use std::time::Duration;
 use crate::history;
 use crate::options::Options;
 use crate::placement::{self, NodeDecision};
-use crate::plan::{CreatePod, CreateReason, DeletePod, DeleteReason, Event, Plan, PodRef, Relabel};
+use crate::plan::{
+    CreatePod, CreateReason, DeletePod, DeleteReason, Event, Plan, PodRef, Relabel, StuckReason,
+};
 use crate::rollout;
 use crate::snapshot::{Pod, PodPhase, Snapshot};
 use crate::spec::{DaemonSet, TEMPLATE_GENERATION_LABEL, UpdateStrategy};
@@ -456,6 +458,13 @@ pub(crate) fn sync(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Pl
             }
         }
     }
+
+    // Strict fit: nodes that get no pod because it cannot fit there.
+    plan.stuck
+        .extend(managed.blocked.iter().map(|&n| StuckReason::DoesNotFit {
+            node: snapshot.nodes()[n].name.clone(),
+            reasons: decisions[n].reasons.clone(),
+        }));
 
     // Relabel pods when duplicate current revisions were deduplicated.
     let relabel: Vec<Relabel> = if history

@@ -99,6 +99,10 @@ pub(crate) fn describe(reason: &StuckReason) -> String {
         StuckReason::NodeMissing { node } => {
             format!("an old pod targets node {node}, which is not in the cluster")
         }
+        StuckReason::DoesNotFit { node, reasons } => {
+            let why: Vec<String> = reasons.iter().map(ToString::to_string).collect();
+            format!("the daemon pod does not fit on {node}: {}", why.join("; "))
+        }
     }
 }
 
