@@ -135,33 +135,35 @@ pub(crate) fn step(
     };
     let hash = ctx.hash;
     let generation = ctx.ds.template_generation;
-    let build =
-        |node: Option<usize>, name: &'static str, list: &[usize]| -> (Vec<usize>, Vec<usize>) {
-            let _ = (node, name);
-            let mut new = Vec::new();
-            let mut old = Vec::new();
-            for &i in list {
-                if deleted[i] || pods[i].deletion_timestamp.is_some() {
-                    continue;
-                }
-                if is_updated(&pods[i], hash, generation) {
-                    new.push(i);
-                } else {
-                    old.push(i);
-                }
+    // Pods manage deletes in this plan are gone; terminating pods stay in the map but are
+    // neither new nor old (upstream: findUpdatedPodsOnNode skips them).
+    let split = |list: &[usize]| -> (Vec<usize>, Vec<usize>) {
+        let mut new = Vec::new();
+        let mut old = Vec::new();
+        for &i in list {
+            if deleted[i] || pods[i].deletion_timestamp.is_some() {
+                continue;
             }
-            (new, old)
-        };
-    let mut entries: Vec<Entry<'_>> = Vec::new();
+            if is_updated(&pods[i], hash, generation) {
+                new.push(i);
+            } else {
+                old.push(i);
+            }
+        }
+        (new, old)
+    };
+    // A node is in the map when it should run the pod or still holds one after manage.
+    let remains = |list: &[usize]| list.iter().any(|&i| !deleted[i]);
     let mut created = vec![false; ctx.snapshot.nodes().len()];
     for &n in manage_creates {
         created[n] = true;
     }
+    let mut entries: Vec<Entry<'_>> = Vec::new();
     for (n, list) in claim.per_node.iter().enumerate() {
-        if !ctx.decisions[n].should_run && list.is_empty() {
+        if !ctx.decisions[n].should_run && !remains(list) {
             continue;
         }
-        let (new, old) = build(Some(n), "", list);
+        let (new, old) = split(list);
         entries.push(Entry {
             node: Some(n),
             name: &ctx.snapshot.nodes()[n].name,
@@ -172,7 +174,10 @@ pub(crate) fn step(
     }
     let kruise = ctx.ds.flavor == Flavor::Kruise;
     for (name, list) in &claim.missing {
-        let (new, old) = build(None, "", list);
+        if !remains(list) {
+            continue;
+        }
+        let (new, old) = split(list);
         entries.push(Entry {
             node: None,
             name,
@@ -492,5 +497,38 @@ fn surge_blockers(
             });
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ru(max_unavailable: IntOrPercent, max_surge: IntOrPercent) -> RollingUpdate {
+        RollingUpdate {
+            max_unavailable,
+            max_surge,
+            partition: None,
+            paused: false,
+            selector: None,
+        }
+    }
+
+    fn resolved(b: UpdateBudget) -> (i64, i64, i64) {
+        (b.max_surge, b.max_unavailable, b.desired_number_scheduled)
+    }
+
+    // upstream: TestGetUnavailableNumbers, the cases validation keeps out of the public API.
+    #[test]
+    fn both_zero_falls_back_to_one_unavailable() {
+        use IntOrPercent::{Int, Percent};
+        // No nodes: no fallback.
+        assert_eq!(resolved(budget(&ru(Int(0), Int(0)), 0)), (0, 0, 0));
+        // Two nodes, one without pods; and the same with surge 0.
+        assert_eq!(resolved(budget(&ru(Int(0), Int(0)), 2)), (0, 1, 2));
+        assert_eq!(resolved(budget(&ru(Percent(0), Percent(0)), 2)), (0, 1, 2));
+        // Not when either is positive.
+        assert_eq!(resolved(budget(&ru(Int(0), Percent(1)), 2)), (1, 0, 2));
+        assert_eq!(resolved(budget(&ru(Percent(1), Int(0)), 2)), (0, 1, 2));
     }
 }
