@@ -2,7 +2,7 @@
 //! pause, partition, canary selector and a deterministic node order.
 
 use crate::options::NodeOrder;
-use crate::plan::{CreateReason, DeleteReason, StuckReason, UnavailableNode, UpdateBudget};
+use crate::plan::{CreateReason, DeleteReason, Plan, StuckReason, UnavailableNode, UpdateBudget};
 use crate::reconcile::{Claim, Context, is_updated};
 use crate::selector::LabelSelector;
 use crate::spec::{Flavor, IntOrPercent, RollingUpdate, UpdateStrategy};
@@ -228,7 +228,34 @@ pub(crate) fn step(
     } else {
         max_surge_step(ctx, &entries, desired, &mut step);
     }
+    // Root causes first: what no waiting will fix, then the budget, then deliberate holds.
+    step.stuck.sort_by_key(|s| match s {
+        StuckReason::SurgeHostPortDeadlock { .. }
+        | StuckReason::SurgeInsufficientResource { .. }
+        | StuckReason::NodeMissing { .. } => 0,
+        StuckReason::BudgetExhausted { .. } | StuckReason::SurgeExhausted { .. } => 1,
+        _ => 2,
+    });
     Some(step)
+}
+
+/// Why `kubectl rollout status` should say Blocked after this plan: the rollout is paused,
+/// or the plan moves nothing forward while something holds old pods back.
+pub(crate) fn blocked(plan: &Plan) -> Option<String> {
+    if plan.stuck.contains(&StuckReason::Paused) {
+        return Some(describe(&StuckReason::Paused));
+    }
+    let moving = !plan.creates.is_empty()
+        || plan.deletes.iter().any(|d| {
+            !matches!(
+                d.reason,
+                DeleteReason::Failed | DeleteReason::Succeeded | DeleteReason::Duplicate
+            )
+        });
+    if moving {
+        return None;
+    }
+    plan.stuck.first().map(describe)
 }
 
 fn order(ctx: &Context<'_>, entries: &mut [Entry<'_>], kruise: bool, order: &NodeOrder) {
@@ -359,14 +386,13 @@ fn max_unavailable_step(ctx: &Context<'_>, entries: &[Entry<'_>], step: &mut Ste
             .iter()
             .map(|&i| (i, DeleteReason::RollingUpdate)),
     );
-    if skipped + (candidates.len() - room) > 0 {
-        step.stuck.insert(
-            0,
-            StuckReason::BudgetExhausted {
-                max_unavailable,
-                unavailable: unavailable_nodes,
-            },
-        );
+    // Stuck only when no available old pod can go in this plan: while some go, the
+    // rollout moves and the rest simply wait their turn.
+    if room == 0 && skipped + candidates.len() > 0 {
+        step.stuck.push(StuckReason::BudgetExhausted {
+            max_unavailable,
+            unavailable: unavailable_nodes,
+        });
     }
 }
 
@@ -449,10 +475,18 @@ fn max_surge_step(ctx: &Context<'_>, entries: &[Entry<'_>], desired: i64, step: 
     );
     step.creates
         .extend(candidates[..room].iter().map(|&n| (n, CreateReason::Surge)));
+    // A surge pod started in this plan that can never run is worth saying now.
+    for &n in &candidates[..room] {
+        if let Some(e) = entries.iter().find(|e| e.node == Some(n))
+            && let Some(&old) = e.old.first()
+        {
+            surge_blockers(ctx, e, old, None, &mut step.stuck);
+        }
+    }
     step.deletes.extend(old_to_delete);
-    if skipped + (candidates.len() - room) > 0 {
+    if room == 0 && skipped + candidates.len() > 0 {
         step.stuck
-            .insert(0, StuckReason::SurgeExhausted { max_surge, waiting });
+            .push(StuckReason::SurgeExhausted { max_surge, waiting });
     }
 }
 
@@ -465,6 +499,10 @@ fn surge_blockers(
     stuck: &mut Vec<StuckReason>,
 ) {
     let Some(n) = e.node else { return };
+    // A new pod the scheduler already bound has found its ports and room.
+    if new.is_some_and(|i| ctx.snapshot.pods()[i].node_name.is_some()) {
+        return;
+    }
     let old_ports = ctx.snapshot.pods()[old].host_ports();
     if let Some(hp) = ctx
         .ds
@@ -480,9 +518,7 @@ fn surge_blockers(
         return;
     }
     let node = &ctx.snapshot.nodes()[n];
-    // A new pod the scheduler already bound has found room.
-    let bound = new.is_some_and(|i| ctx.snapshot.pods()[i].node_name.is_some());
-    if node.allocatable.is_empty() || bound {
+    if node.allocatable.is_empty() {
         return;
     }
     let usage = ctx.snapshot.usage(n);
@@ -497,6 +533,14 @@ fn surge_blockers(
             });
             return;
         }
+    }
+    if let Some(allowed) = node.allocatable.get("pods")
+        && i128::from(usage.pod_count) + 1 > allowed.units_ceil()
+    {
+        stuck.push(StuckReason::SurgeInsufficientResource {
+            node: e.name.to_string(),
+            resource: "pods".into(),
+        });
     }
 }
 

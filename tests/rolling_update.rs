@@ -642,15 +642,27 @@ fn delete_order_puts_unavailable_old_pods_first() {
         ]
     );
     assert_eq!(p.deletes()[0].pod, sick);
-    // The budget is used up by node-3: the stuck reason says so.
-    match p.stuck().first() {
-        Some(StuckReason::BudgetExhausted {
-            max_unavailable,
-            unavailable,
-        }) => {
+    // Pods go in this plan, so nothing is stuck yet.
+    assert!(p.stuck().is_empty(), "{:?}", p.stuck());
+    c.apply(&p, 10);
+    // Next plan: node-0 and node-3 get their new pods, which use the whole budget.
+    let p = c.plan(&v2, 20);
+    assert_eq!(created_nodes(&p), ["node-0", "node-3"]);
+    match p.stuck() {
+        [
+            StuckReason::BudgetExhausted {
+                max_unavailable,
+                unavailable,
+            },
+        ] => {
             assert_eq!(*max_unavailable, 2);
-            assert_eq!(unavailable.len(), 1);
-            assert_eq!(unavailable[0].node, "node-3");
+            let nodes: Vec<&str> = unavailable.iter().map(|u| u.node.as_str()).collect();
+            assert_eq!(nodes, ["node-0", "node-3"]);
+            assert!(
+                unavailable
+                    .iter()
+                    .all(|u| u.pod.is_none() && !u.node_not_ready)
+            );
         }
         other => panic!("{other:?}"),
     }
