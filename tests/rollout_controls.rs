@@ -325,12 +325,21 @@ fn k16_cluster(ds: &DaemonSet, pods: &[(&str, bool)], canary: &[&str]) -> Cluste
     c
 }
 
+/// (case name, partition, pods (node, current?), canary nodes, deleted nodes).
+type WindowCase<'a> = (
+    &'a str,
+    &'a str,
+    &'a [(&'a str, bool)],
+    &'a [&'a str],
+    &'a [&'a str],
+);
+
 // K16: TestFilterDaemonPodsNodeToUpdate's five cases. With a budget larger than the window,
 // the old nodes in the window are exactly the ones the plan deletes, in window order.
 #[test]
 fn kruise_window_table() {
     let sel = "selector: {matchLabels: {canary: \"true\"}}";
-    let cases: &[(&str, &str, &[(&str, bool)], &[&str], &[&str])] = &[
+    let cases: &[WindowCase] = &[
         (
             "partition=0",
             "partition: 0",
@@ -410,6 +419,8 @@ fn kruise_drops_missing_nodes_from_the_window() {
     assert_eq!(deleted_nodes(&p), ["node-0", "node-1", "node-gone"]);
 }
 
+type Controls = Box<dyn Fn(&mut Options)>;
+
 fn sorted(mut v: Vec<String>) -> Vec<String> {
     v.sort();
     v
@@ -425,7 +436,7 @@ fn kruise_and_apps_v1_with_options_agree() {
         c.nodes[i].labels.insert("canary".into(), "true".into());
     }
     let canary = LabelSelector::from_match_labels([("canary", "true")]);
-    let scenarios: &[(&str, &str, Box<dyn Fn(&mut Options)>)] = &[
+    let scenarios: &[(&str, &str, Controls)] = &[
         (
             "{maxUnavailable: 3, selector: {matchLabels: {canary: \"true\"}}}",
             "{type: RollingUpdate, rollingUpdate: {maxUnavailable: 3}}",

@@ -107,7 +107,7 @@ fn surge_moves_off_a_node_that_should_no_longer_run() {
     // 5 available pods exceed the 4 desired; one surge pod starts elsewhere.
     let p = c.plan(&v2, 10);
     expect(&p, 1, 1);
-    assert_eq!(deleted_pods(&p), [node0.clone()]);
+    assert_eq!(deleted_pods(&p), [node0]);
     assert_eq!(p.deletes()[0].reason, DeleteReason::Misscheduled);
     assert_ne!(created_nodes(&p), ["node-0"]);
     assert_eq!(p.budget().map(|b| b.desired_number_scheduled), Some(4));
