@@ -488,3 +488,53 @@ fn kruise_and_apps_v1_with_options_agree() {
         assert_eq!(kp.stuck().len(), ap.stuck().len(), "{kruise_ru}");
     }
 }
+
+// K5: OnDelete never reaches the rolling step, so the controls change nothing there.
+#[test]
+fn controls_do_not_touch_on_delete() {
+    let mut c = all_old(3);
+    c.nodes.push(node("node-3"));
+    let on_delete = v2(ON_DELETE);
+    let plain = with_controls(&c, &on_delete, |_| {});
+    let controlled = with_controls(&c, &on_delete, |o| {
+        o.rollout.paused = true;
+        o.rollout.partition = Some(IntOrPercent::Int(1));
+        o.rollout.selector = Some(LabelSelector::from_match_labels([("canary", "true")]));
+    });
+    for p in [&plain, &controlled] {
+        expect(p, 1, 0);
+        assert_eq!(created_nodes(p), ["node-3"]);
+        assert!(p.stuck().is_empty());
+        assert!(p.budget().is_none());
+    }
+    let k = kruise("v1beta1", "{partition: 1, paused: true}", "");
+    let k = ds(&k
+        .to_json()
+        .to_string()
+        .replace("\"RollingUpdate\"", "\"OnDelete\""));
+    assert_eq!(k.update_strategy(), &UpdateStrategy::OnDelete);
+    let p = c.plan(&k, 10);
+    expect(&p, 1, 0);
+    assert!(p.stuck().is_empty());
+}
+
+#[test]
+fn kruise_ignores_the_order_option() {
+    let mut c = Cluster::with_nodes(0);
+    for (n, zone) in [("node-a", "z2"), ("node-b", "z1")] {
+        let mut nd = node(n);
+        nd.labels.insert("zone".into(), zone.into());
+        c.nodes.push(nd);
+        c.pod(n, OLD, Ready::Since(0), 0);
+    }
+    let k = kruise("v1beta1", "{maxUnavailable: 1}", "");
+    let p = with_controls(&c, &k, |o| {
+        o.rollout.order = NodeOrder::Label("zone".into())
+    });
+    assert_eq!(deleted_nodes(&p), ["node-b"]);
+    let p = with_controls(&c, &k, |o| o.rollout.order = NodeOrder::Name);
+    assert_eq!(deleted_nodes(&p), ["node-b"], "descending either way");
+    let a = v2(&unavailable("1"));
+    let p = with_controls(&c, &a, |o| o.rollout.order = NodeOrder::Name);
+    assert_eq!(deleted_nodes(&p), ["node-a"]);
+}
