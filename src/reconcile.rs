@@ -525,7 +525,7 @@ pub(crate) fn sync(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Pl
     }
     plan.requeue_after = requeue;
     plan.failed_pod_backoff = backoff;
-    let blocked = plan.stuck.first().map(crate::rollout::describe);
+    let blocked = crate::rollout::blocked(&plan);
     plan.rollout = status::rollout_status(
         &ds.name,
         rolling,
