@@ -11,7 +11,10 @@ use daemonset_planner::synth::{self, ClusterShape};
 use daemonset_planner::{Options, Timestamp, plan};
 
 fn main() {
-    let nodes: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(100_000);
+    let nodes: usize = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100_000);
     let now: Timestamp = "2026-06-01T00:00:00Z".parse().expect("valid time");
     let cluster = synth::cluster(&ClusterShape {
         nodes,
@@ -20,7 +23,12 @@ fn main() {
     });
     let ds = synth::daemon_set(0);
     let mut pods = cluster.pods;
-    pods.extend(synth::daemon_pods(&ds, &cluster.nodes, ds.revision_hash(), now));
+    pods.extend(synth::daemon_pods(
+        &ds,
+        &cluster.nodes,
+        ds.revision_hash(),
+        now,
+    ));
     let snapshot = synth::snapshot(cluster.nodes, pods);
     let plan = plan(&ds, &snapshot, &Options::at(now));
     println!(

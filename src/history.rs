@@ -111,7 +111,9 @@ fn controlled_revisions<'s>(ds: &DaemonSet, snapshot: &'s Snapshot) -> Vec<&'s C
 /// Whether a revision stores exactly this DaemonSet's template.
 // upstream: update.go Match
 pub(crate) fn matches_template(ds: &DaemonSet, revision: &ControllerRevision) -> bool {
-    revision.template().is_some_and(|t| t == ds.template.raw)
+    revision
+        .template()
+        .is_some_and(|t| crate::defaults::same_template(&t, &ds.template.raw))
 }
 
 /// A ControllerRevision the plan asks to create.

@@ -3,6 +3,7 @@
 use serde::Serialize;
 use std::fmt;
 
+use crate::compact::Matcher;
 use crate::options::Options;
 use crate::quantity::Quantity;
 use crate::resources::{Protocol, ResourceList};
@@ -284,8 +285,26 @@ pub(crate) fn decide(
 /// # Ok::<(), daemonset_planner::Error>(())
 /// ```
 pub fn placement(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Vec<NodeDecision> {
-    (0..snapshot.nodes().len())
-        .map(|i| decide(ds, snapshot, i, options))
+    let index = snapshot.node_index();
+    let matcher = Matcher::compile(ds, index, options);
+    snapshot
+        .nodes()
+        .iter()
+        .enumerate()
+        .map(|(i, node)| {
+            // The compiled matcher settles the common case (eligible, fits) without
+            // allocating; anything else takes the full path, which also explains why.
+            if matcher.eval(index, i, &node.name) == (true, true) && matcher.surely_fits(index, i) {
+                NodeDecision {
+                    should_run: true,
+                    should_continue_running: true,
+                    fits: true,
+                    reasons: Vec::new(),
+                }
+            } else {
+                decide(ds, snapshot, i, options)
+            }
+        })
         .collect()
 }
 
@@ -293,7 +312,7 @@ pub fn placement(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Vec<
 /// ephemeral-storage, huge pages and extended resources (`vendor.example/thing`). Anything
 /// else a container may list (`pods`, `kubernetes.io/...`) is not checked.
 // upstream: scheduler noderesources fit.go fitsRequest, v1helper IsScalarResourceName
-fn is_fit_resource(name: &str) -> bool {
+pub(crate) fn is_fit_resource(name: &str) -> bool {
     matches!(name, "cpu" | "memory" | "ephemeral-storage")
         || name.starts_with("hugepages-")
         || (name.contains('/') && !name.contains("kubernetes.io/"))
@@ -396,4 +415,63 @@ fn check_fit(ds: &DaemonSet, snapshot: &Snapshot, index: usize, decision: &mut N
         }
     }
     decision.fits = !decision.reasons.iter().any(Reason::is_fit);
+}
+
+#[cfg(test)]
+mod fast_path_tests {
+    use super::*;
+    use crate::synth::{self, ClusterShape};
+
+    fn daemon_sets() -> Vec<DaemonSet> {
+        let mut out: Vec<DaemonSet> = (0..6).map(synth::daemon_set).collect();
+        let specs = [
+            "nodeSelector: {disk: ssd, pool: general}",
+            "nodeName: node-000007",
+            "tolerations: [{operator: Exists}]",
+            "tolerations: [{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}]",
+            "affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [{key: rack, operator: In, values: [rack-1, rack-2]}, {key: missing, operator: DoesNotExist}]}, {matchFields: [{key: metadata.name, operator: In, values: [node-000003]}]}]}}}",
+            "affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [{key: cores, operator: Gt, values: ['8']}]}, {matchFields: [{key: metadata.name, operator: NotIn, values: [node-000001]}]}]}}}",
+            "hostNetwork: true",
+        ];
+        for (i, extra) in specs.iter().enumerate() {
+            let yaml = format!(
+                "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {{name: x{i}}}\nspec:\n  selector: {{matchLabels: {{app: x}}}}\n  template:\n    metadata: {{labels: {{app: x}}}}\n    spec:\n      {extra}\n      containers: [{{name: x, image: x, ports: [{{containerPort: 9100, hostPort: 9100}}], resources: {{requests: {{cpu: 3500m, memory: 1Gi}}}}}}]\n"
+            );
+            out.push(DaemonSet::from_yaml(&yaml).unwrap());
+        }
+        out
+    }
+
+    #[test]
+    fn compiled_path_agrees_with_the_full_path() {
+        let options = Options::at("2026-06-01T00:00:00Z".parse().unwrap());
+        for seed in 1..4 {
+            let mut cluster = synth::cluster(&ClusterShape {
+                nodes: 300,
+                seed,
+                max_other_pods_per_node: 6,
+                not_ready_percent: 5,
+                cordoned_percent: 5,
+            });
+            for (i, node) in cluster.nodes.iter_mut().enumerate() {
+                node.labels.insert("cores".into(), ((i * 7) % 17).to_string());
+                if i % 11 == 0 {
+                    node.allocatable.clear();
+                }
+                if i % 13 == 0 {
+                    node.allocatable.shift_remove("pods");
+                }
+            }
+            let mut pods = cluster.pods;
+            let sets = daemon_sets();
+            pods.extend(synth::daemon_pods(&sets[0], &cluster.nodes, "h", options.now));
+            let snapshot = synth::snapshot(cluster.nodes, pods);
+            for ds in &sets {
+                let fast = placement(ds, &snapshot, &options);
+                let full: Vec<NodeDecision> =
+                    (0..snapshot.nodes().len()).map(|i| decide(ds, &snapshot, i, &options)).collect();
+                assert_eq!(fast, full, "DaemonSet {}", ds.name());
+            }
+        }
+    }
 }

@@ -118,6 +118,10 @@ pub(crate) fn describe(reason: &StuckReason) -> String {
         StuckReason::NodeMissing { node } => {
             format!("an old pod targets node {node}, which is not in the cluster")
         }
+        StuckReason::DoesNotFit { node, reasons } => {
+            let why: Vec<String> = reasons.iter().map(ToString::to_string).collect();
+            format!("the daemon pod does not fit on {node}: {}", why.join("; "))
+        }
     }
 }
 
@@ -258,11 +262,22 @@ pub(crate) fn step(
     Some(step)
 }
 
-/// Why `kubectl rollout status` should say Blocked after this plan: the rollout is paused,
-/// or the plan moves nothing forward while something holds old pods back.
+/// Why `kubectl rollout status` should say Blocked after this plan: something that waiting
+/// does not clear (a pause, a pod that cannot fit, a host-port deadlock, a missing node), or
+/// the plan moves nothing forward while something holds old pods back.
 pub(crate) fn blocked(plan: &Plan) -> Option<String> {
-    if plan.stuck.contains(&StuckReason::Paused) {
-        return Some(describe(&StuckReason::Paused));
+    // Some reasons never clear by waiting: they block whatever else moves.
+    let permanent = plan.stuck.iter().find(|s| {
+        matches!(
+            s,
+            StuckReason::Paused
+                | StuckReason::DoesNotFit { .. }
+                | StuckReason::SurgeHostPortDeadlock { .. }
+                | StuckReason::NodeMissing { .. }
+        )
+    });
+    if let Some(reason) = permanent {
+        return Some(describe(reason));
     }
     let moving = !plan.creates.is_empty()
         || plan.deletes.iter().any(|d| {

@@ -270,7 +270,8 @@ fn surge_host_port_deadlock() {
     let p = c.plan(&ds, 10);
     expect(&p, 1, 0);
     assert_eq!(created_nodes(&p), ["node-0"]);
-    // Said as the surge pod is planned; the plan still moves, so not Blocked yet.
+    // Said as the surge pod is planned: a deadlock does not clear by waiting, so the rollout
+    // is reported Blocked even though this plan still creates the (doomed) surge pod.
     assert_eq!(
         p.stuck(),
         &[StuckReason::SurgeHostPortDeadlock {
@@ -278,10 +279,7 @@ fn surge_host_port_deadlock() {
             port: 9100
         }]
     );
-    assert!(matches!(
-        p.rollout_status(),
-        RolloutStatus::Progressing { .. }
-    ));
+    assert!(matches!(p.rollout_status(), RolloutStatus::Blocked { .. }));
     c.apply(&p, 10);
 
     // Next sync: the surge pod is Pending beside the old one; nothing can move.
