@@ -320,7 +320,10 @@ fn check_safety(ds: &DaemonSet, snapshot: &Snapshot, p: &Plan) {
 fn check_converged(ds: &DaemonSet, snapshot: &Snapshot, now: Timestamp) {
     let p = plan(ds, snapshot, &Options::at(now));
     for entry in p.nodes() {
-        if !entry.decision.should_run {
+        // A NotReady node that the DaemonSet tolerates keeps its pod, but no pod there can be
+        // Ready: convergence is judged on Ready nodes.
+        let node_ready = snapshot.node(entry.node).is_some_and(|n| n.ready_status() == Some("True"));
+        if !entry.decision.should_run || !node_ready {
             continue;
         }
         let pods: Vec<&Pod> = snapshot
