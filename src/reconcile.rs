@@ -11,7 +11,7 @@ use crate::plan::{
     CreatePod, CreateReason, DeletePod, DeleteReason, Event, Plan, PodRef, Relabel, StuckReason,
 };
 use crate::rollout;
-use crate::snapshot::{Pod, PodPhase, Snapshot};
+use crate::snapshot::{NO_HASH, Pod, PodPhase, Snapshot};
 use crate::spec::{DaemonSet, TEMPLATE_GENERATION_LABEL, UpdateStrategy};
 use crate::status::{self, DaemonSetStatus};
 
@@ -194,6 +194,30 @@ pub(crate) struct Context<'a> {
     pub options: &'a Options,
     pub decisions: &'a [NodeDecision],
     pub hash: &'a str,
+    /// The snapshot's id for `hash` (`NO_HASH` when no pod carries it).
+    pub hash_id: u32,
+}
+
+impl Context<'_> {
+    /// Whether pod `i` carries the current revision hash label.
+    pub(crate) fn has_current_hash(&self, i: usize) -> bool {
+        self.hash_id != NO_HASH
+            && !self.hash.is_empty()
+            && self.snapshot.pod_hash(i) == self.hash_id
+    }
+
+    /// [`is_updated`] for pod `i` of the snapshot, without looking at its labels when the
+    /// hash settles it.
+    // upstream: daemonset_util.go IsPodUpdated
+    pub(crate) fn is_updated(&self, i: usize) -> bool {
+        self.has_current_hash(i)
+            || (self.ds.template_generation.is_some()
+                && is_updated(
+                    &self.snapshot.pods()[i],
+                    self.hash,
+                    self.ds.template_generation,
+                ))
+    }
 }
 
 fn min_duration(a: Option<Duration>, b: Duration) -> Option<Duration> {
@@ -274,7 +298,7 @@ pub(crate) fn manage(
                 let mut oldest_new = None;
                 let mut oldest_old = None;
                 for &i in &running {
-                    let is_new = pods[i].revision_hash() == Some(ctx.hash);
+                    let is_new = ctx.has_current_hash(i);
                     let slot = if is_new {
                         &mut oldest_new
                     } else {
@@ -359,7 +383,7 @@ pub(crate) fn compute_status(ctx: &Context<'_>, claim: &Claim) -> DaemonSetStatu
                         s.number_available += 1;
                     }
                 }
-                if is_updated(pod, ctx.hash, ctx.ds.template_generation) {
+                if ctx.is_updated(oldest) {
                     s.updated_number_scheduled += 1;
                 }
             }
@@ -429,6 +453,7 @@ pub(crate) fn sync(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Pl
         options,
         decisions: &decisions,
         hash: &hash,
+        hash_id: snapshot.hash_id(&hash),
     };
     let claim = claim(ds, snapshot);
     let status = compute_status(&ctx, &claim);

@@ -527,7 +527,14 @@ pub struct Snapshot {
     compact: crate::compact::NodeIndex,
     /// Per pod: the position of its target node, or `NO_NODE`.
     pod_nodes: Vec<u32>,
+    /// Per pod: the id of its `controller-revision-hash` label value, or `NO_HASH`.
+    pod_hashes: Vec<u32>,
+    /// The distinct revision hash label values, by id.
+    hash_ids: HashMap<String, u32>,
 }
+
+/// The id of "no such revision hash".
+pub(crate) const NO_HASH: u32 = u32::MAX;
 
 const NO_NODE: u32 = u32::MAX;
 
@@ -652,7 +659,19 @@ impl Snapshot {
         let mut pods_by_daemon_set: HashMap<(String, String), Vec<usize>> = HashMap::new();
         let mut orphans: HashMap<String, Vec<usize>> = HashMap::new();
         let mut pod_nodes = vec![NO_NODE; pods.len()];
+        let mut pod_hashes = vec![NO_HASH; pods.len()];
+        let mut hash_ids: HashMap<String, u32> = HashMap::new();
         for (i, pod) in pods.iter().enumerate() {
+            if let Some(h) = pod.revision_hash() {
+                pod_hashes[i] = match hash_ids.get(h) {
+                    Some(&id) => id,
+                    None => {
+                        let id = hash_ids.len() as u32;
+                        hash_ids.insert(h.to_string(), id);
+                        id
+                    }
+                };
+            }
             match &pod.controller {
                 Some(c) if c.kind == "DaemonSet" => {
                     let key = (pod.namespace.clone(), c.name.clone());
@@ -711,6 +730,8 @@ impl Snapshot {
             orphans,
             compact,
             pod_nodes,
+            pod_hashes,
+            hash_ids,
         })
     }
 
@@ -742,6 +763,16 @@ impl Snapshot {
     pub(crate) fn pod_node(&self, i: usize) -> Option<usize> {
         let n = self.pod_nodes[i];
         (n != NO_NODE).then_some(n as usize)
+    }
+
+    /// The id of a revision hash label value (`NO_HASH` when no pod carries it).
+    pub(crate) fn hash_id(&self, hash: &str) -> u32 {
+        self.hash_ids.get(hash).copied().unwrap_or(NO_HASH)
+    }
+
+    /// The id of pod `i`'s revision hash label (`NO_HASH` when it has none).
+    pub(crate) fn pod_hash(&self, i: usize) -> u32 {
+        self.pod_hashes[i]
     }
 
     pub(crate) fn node_index(&self) -> &crate::compact::NodeIndex {
