@@ -38,6 +38,8 @@ pub(crate) struct NodeIndex {
     pods: Vec<(Option<i128>, i128)>,
     /// Whether other pods hold host ports on the node.
     host_ports: Vec<bool>,
+    /// Nodes replaced since the index was built: their entries here are out of date.
+    stale: Vec<bool>,
 }
 
 impl NodeIndex {
@@ -92,7 +94,18 @@ impl NodeIndex {
             idx.pods.push((allowed, i128::from(used.pod_count)));
             idx.host_ports.push(!used.host_ports.is_empty());
         }
+        idx.stale = vec![false; nodes.len()];
         idx
+    }
+
+    /// Mark node `n`'s entries out of date (the node was replaced in place).
+    pub(crate) fn mark_stale(&mut self, n: usize) {
+        self.stale[n] = true;
+    }
+
+    /// Whether node `n`'s entries are out of date.
+    pub(crate) fn is_stale(&self, n: usize) -> bool {
+        self.stale[n]
     }
 
     fn labels(&self, n: usize) -> &[(u32, u32)] {

@@ -57,6 +57,7 @@ mod placement;
 mod plan;
 pub mod quantity;
 mod reconcile;
+pub mod replan;
 mod resources;
 mod rollout;
 mod schema;

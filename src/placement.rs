@@ -295,8 +295,13 @@ pub fn placement(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Vec<
         .map(|(i, node)| {
             // The compiled matcher decides without allocating when the node is eligible and
             // the pod surely fits; only a node that may not fit takes the full fit check.
-            let mut decision = matcher.decide(ds, index, i, &node.name);
-            if decision.should_run && !matcher.surely_fits(index, i) {
+            let stale = index.is_stale(i);
+            let mut decision = if stale {
+                node_decision(ds, node, options)
+            } else {
+                matcher.decide(ds, index, i, &node.name)
+            };
+            if decision.should_run && (stale || !matcher.surely_fits(index, i)) {
                 check_fit(ds, snapshot, i, &mut decision);
             }
             decision
@@ -350,7 +355,12 @@ fn is_own_bound(ds: &DaemonSet, pod: &Pod, node: &str) -> bool {
 /// Resources, the pod count and host ports, against what the other pods bound to the node
 /// hold. Allocates only to explain a failure.
 // upstream: scheduler noderesources fit.go fitsRequest, nodeports.go fitsPorts
-fn check_fit(ds: &DaemonSet, snapshot: &Snapshot, index: usize, decision: &mut NodeDecision) {
+pub(crate) fn check_fit(
+    ds: &DaemonSet,
+    snapshot: &Snapshot,
+    index: usize,
+    decision: &mut NodeDecision,
+) {
     let node = &snapshot.nodes()[index];
     let usage = snapshot.usage(index);
     // A node that reports no allocatable at all (no status) tells nothing about its capacity.

@@ -398,7 +398,7 @@ pub(crate) fn compute_status(ctx: &Context<'_>, claim: &Claim) -> DaemonSetStatu
 /// Whether upstream writes the status: unless the seven counters are already stored and the
 /// stored observedGeneration is at least the generation.
 // upstream: daemon_controller.go storeDaemonSetStatus
-fn status_changed(status: &DaemonSetStatus, ds: &DaemonSet) -> bool {
+pub(crate) fn status_changed(status: &DaemonSetStatus, ds: &DaemonSet) -> bool {
     let counters = |s: &DaemonSetStatus| {
         [
             s.desired_number_scheduled,
@@ -417,7 +417,7 @@ fn status_changed(status: &DaemonSetStatus, ds: &DaemonSet) -> bool {
 
 /// Slow-start batch sizes for `count` creations: 1, 2, 4, ...
 // upstream: daemon_controller.go syncNodes (SlowStartInitialBatchSize = 1)
-fn batch_of(count: usize) -> impl Iterator<Item = usize> {
+pub(crate) fn batch_of(count: usize) -> impl Iterator<Item = usize> {
     let mut batch = 0usize;
     let mut size = 1usize;
     let mut left_in_batch = 1usize;

@@ -775,6 +775,40 @@ impl Snapshot {
         self.pod_hashes[i]
     }
 
+    /// Replace node `n` in place by a node of the same name (labels, taints, allocatable or
+    /// conditions changed). Placement then re-reads it instead of the compiled index.
+    pub(crate) fn replace_node(&mut self, n: usize, node: Node) {
+        self.nodes[n] = node;
+        self.compact.mark_stale(n);
+    }
+
+    /// Replace pod `i` in place by a pod that differs only in its status (phase between
+    /// non-terminal values, conditions): every index stays valid.
+    pub(crate) fn replace_pod_status(&mut self, i: usize, pod: Pod) {
+        self.pods[i] = pod;
+    }
+
+    /// The position of a node by name.
+    pub(crate) fn node_position(&self, name: &str) -> Option<usize> {
+        self.node_index.get(name).copied()
+    }
+
+    /// The position of a pod by namespace and name.
+    pub(crate) fn pod_position(&self, namespace: &str, name: &str) -> Option<usize> {
+        self.pods
+            .binary_search_by(|p| (p.namespace.as_str(), p.name.as_str()).cmp(&(namespace, name)))
+            .ok()
+    }
+
+    /// The parts, to rebuild a snapshot with changes.
+    pub(crate) fn parts(&self) -> (Vec<Node>, Vec<Pod>, Vec<ControllerRevision>) {
+        (
+            self.nodes.clone(),
+            self.pods.clone(),
+            self.revisions.clone(),
+        )
+    }
+
     pub(crate) fn node_index(&self) -> &crate::compact::NodeIndex {
         &self.compact
     }
