@@ -50,6 +50,8 @@
 mod api;
 mod error;
 mod history;
+#[cfg(feature = "k8s-openapi")]
+pub mod k8s;
 mod options;
 mod placement;
 mod plan;
