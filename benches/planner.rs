@@ -39,7 +39,12 @@ fn steady_snapshot(n: usize) -> (daemonset_planner::DaemonSet, Snapshot) {
     let cluster = synth::cluster(&shape(n));
     let ds = synth::daemon_set(0);
     let mut pods = cluster.pods;
-    pods.extend(synth::daemon_pods(&ds, &cluster.nodes, ds.revision_hash(), now()));
+    pods.extend(synth::daemon_pods(
+        &ds,
+        &cluster.nodes,
+        ds.revision_hash(),
+        now(),
+    ));
     (ds, synth::snapshot(cluster.nodes, pods))
 }
 
@@ -84,7 +89,12 @@ fn bench_plan(c: &mut Criterion) {
     let sets: Vec<_> = (0..50).map(synth::daemon_set).collect();
     let mut pods = cluster.pods.clone();
     for ds in &sets {
-        pods.extend(synth::daemon_pods(ds, &cluster.nodes, ds.revision_hash(), now()));
+        pods.extend(synth::daemon_pods(
+            ds,
+            &cluster.nodes,
+            ds.revision_hash(),
+            now(),
+        ));
     }
     let snapshot = synth::snapshot(cluster.nodes, pods);
     group.throughput(Throughput::Elements(5_000 * 50));
@@ -104,7 +114,13 @@ fn bench_snapshot(c: &mut Criterion) {
         let cluster = synth::cluster(&shape(n));
         group.throughput(Throughput::Elements(n as u64));
         group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
-            b.iter(|| black_box(Snapshot::new(cluster.nodes.clone(), cluster.pods.clone(), Vec::new())))
+            b.iter(|| {
+                black_box(Snapshot::new(
+                    cluster.nodes.clone(),
+                    cluster.pods.clone(),
+                    Vec::new(),
+                ))
+            })
         });
     }
     group.finish();
@@ -114,7 +130,9 @@ fn bench_snapshot(c: &mut Criterion) {
     let cluster = synth::cluster(&shape(10_000));
     let text = synth::to_yaml(&cluster.nodes, &cluster.pods);
     group.throughput(Throughput::Elements(10_000));
-    group.bench_function("10000", |b| b.iter(|| black_box(Snapshot::from_yaml(&text))));
+    group.bench_function("10000", |b| {
+        b.iter(|| black_box(Snapshot::from_yaml(&text)))
+    });
     group.finish();
 }
 

@@ -128,15 +128,28 @@ fn yes(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
 
-fn print_summary(ds: &DaemonSet, snapshot: &Snapshot, plan: &Plan, now: Timestamp, ds_name: &str, cluster_name: &str) {
+fn print_summary(
+    ds: &DaemonSet,
+    snapshot: &Snapshot,
+    plan: &Plan,
+    now: Timestamp,
+    ds_name: &str,
+    cluster_name: &str,
+) {
     let strategy = match ds.update_strategy() {
         UpdateStrategy::RollingUpdate(r) => {
-            format!("RollingUpdate (maxUnavailable {}, maxSurge {})", r.max_unavailable, r.max_surge)
+            format!(
+                "RollingUpdate (maxUnavailable {}, maxSurge {})",
+                r.max_unavailable, r.max_surge
+            )
         }
         UpdateStrategy::OnDelete => "OnDelete".to_string(),
     };
     println!("DaemonSet {}/{} from {ds_name}", ds.namespace(), ds.name());
-    println!("  strategy {strategy}, current revision {}", plan.revision_hash());
+    println!(
+        "  strategy {strategy}, current revision {}",
+        plan.revision_hash()
+    );
     for w in ds.warnings() {
         println!("  warning: {w}");
     }
@@ -147,7 +160,10 @@ fn print_summary(ds: &DaemonSet, snapshot: &Snapshot, plan: &Plan, now: Timestam
         snapshot.revisions().len()
     );
     println!();
-    println!("{:<14} {:<4} {:<5} {:<34} WHY", "NODE", "RUN", "KEEP", "ACTION");
+    println!(
+        "{:<14} {:<4} {:<5} {:<34} WHY",
+        "NODE", "RUN", "KEEP", "ACTION"
+    );
     for entry in plan.nodes() {
         let node = entry.node;
         let mut actions: Vec<String> = plan
@@ -162,14 +178,23 @@ fn print_summary(ds: &DaemonSet, snapshot: &Snapshot, plan: &Plan, now: Timestam
                 .filter(|d| d.node.as_deref() == Some(node))
                 .map(|d| format!("delete {}", d.pod)),
         );
-        let mut why: Vec<String> = entry.decision.reasons.iter().map(|r| r.to_string()).collect();
+        let mut why: Vec<String> = entry
+            .decision
+            .reasons
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
         why.extend(
             plan.deletes()
                 .iter()
                 .filter(|d| d.node.as_deref() == Some(node))
                 .map(|d| d.reason.to_string()),
         );
-        let action = if actions.is_empty() { "-".to_string() } else { actions.join(", ") };
+        let action = if actions.is_empty() {
+            "-".to_string()
+        } else {
+            actions.join(", ")
+        };
         println!(
             "{:<14} {:<4} {:<5} {:<34} {}",
             node,
@@ -183,7 +208,12 @@ fn print_summary(ds: &DaemonSet, snapshot: &Snapshot, plan: &Plan, now: Timestam
     println!("Actions, in order:");
     for (i, batch) in plan.create_batches().iter().enumerate() {
         let nodes: Vec<&str> = batch.iter().map(|c| c.node.as_str()).collect();
-        println!("  create batch {} ({} pod(s)): {}", i + 1, batch.len(), nodes.join(", "));
+        println!(
+            "  create batch {} ({} pod(s)): {}",
+            i + 1,
+            batch.len(),
+            nodes.join(", ")
+        );
     }
     for d in plan.deletes() {
         println!("  delete {}/{}: {}", d.namespace, d.pod, d.reason);
@@ -196,10 +226,16 @@ fn print_summary(ds: &DaemonSet, snapshot: &Snapshot, plan: &Plan, now: Timestam
     }
     let revisions = plan.revisions();
     if let Some(c) = &revisions.create {
-        println!("  create ControllerRevision {} (revision {})", c.name, c.revision);
+        println!(
+            "  create ControllerRevision {} (revision {})",
+            c.name, c.revision
+        );
     }
     for r in &revisions.delete {
-        println!("  delete ControllerRevision {} (revision {})", r.name, r.revision);
+        println!(
+            "  delete ControllerRevision {} (revision {})",
+            r.name, r.revision
+        );
     }
     if plan.is_empty() {
         println!("  nothing to do");

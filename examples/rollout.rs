@@ -15,7 +15,12 @@ const SAMPLE_CLUSTER: &str = include_str!("data/sample-cluster.yaml");
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let flag = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
     let (ds_text, cluster_text) = match (flag("--daemonset"), flag("--cluster")) {
         (Some(d), Some(c)) => match (std::fs::read_to_string(&d), std::fs::read_to_string(&c)) {
             (Ok(a), Ok(b)) => (a, b),
@@ -48,7 +53,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let now: Timestamp = match flag("--now").as_deref().unwrap_or("2026-01-01T10:00:00Z").parse() {
+    let now: Timestamp = match flag("--now")
+        .as_deref()
+        .unwrap_or("2026-01-01T10:00:00Z")
+        .parse()
+    {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: --now: {e}");
@@ -64,7 +73,9 @@ fn main() -> ExitCode {
     );
     let width = 30usize;
     for wave in &preview.waves {
-        let done = if preview.desired == 0 { width } else { wave.updated_after * width / preview.desired };
+        let done = (wave.updated_after * width)
+            .checked_div(preview.desired)
+            .unwrap_or(width);
         println!(
             "  step {:>2} [{}{}] {:>3}/{} updated  +{} -{}  {}",
             wave.step,

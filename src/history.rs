@@ -95,10 +95,25 @@ pub(crate) fn owned_revisions<'s>(
         .collect()
 }
 
+/// The revisions `kubectl rollout history` and `rollout undo` see: selected by the
+/// DaemonSet's selector and controlled by it (orphans are not, until the controller adopts
+/// them).
+// upstream: kubectl history.go controlledHistory
+fn controlled_revisions<'s>(ds: &DaemonSet, snapshot: &'s Snapshot) -> Vec<&'s ControllerRevision> {
+    snapshot
+        .revisions()
+        .iter()
+        .filter(|r| r.namespace == ds.namespace && ds.selector.matches(&r.labels))
+        .filter(|r| r.controller.as_ref().is_some_and(|c| ds.owns(c)))
+        .collect()
+}
+
 /// Whether a revision stores exactly this DaemonSet's template.
 // upstream: update.go Match
 pub(crate) fn matches_template(ds: &DaemonSet, revision: &ControllerRevision) -> bool {
-    revision.template().is_some_and(|t| t == ds.template.raw)
+    revision
+        .template()
+        .is_some_and(|t| crate::defaults::same_template(&t, &ds.template.raw))
 }
 
 /// A ControllerRevision the plan asks to create.
@@ -211,7 +226,7 @@ pub(crate) fn construct<'s>(ds: &DaemonSet, snapshot: &'s Snapshot) -> History<'
     let next = max_other + 1;
     let hash = match current.as_slice() {
         [] => {
-            let hash = ds.hash.clone();
+            let hash = free_hash(ds, snapshot);
             plan.create = Some(RevisionToCreate {
                 name: format!("{}-{}", ds.name, hash),
                 hash: hash.clone(),
@@ -251,6 +266,32 @@ pub(crate) fn construct<'s>(ds: &DaemonSet, snapshot: &'s Snapshot) -> History<'
         plan,
         non_current,
     }
+}
+
+/// The hash for a new revision: the template's, or, when a revision with another template
+/// already holds the name `<ds>-<hash>`, the hash with the next free collision count.
+// upstream: update.go snapshot (on AlreadyExists the controller bumps status.collisionCount
+// and the next sync hashes again; the plan takes that next hash at once)
+fn free_hash(ds: &DaemonSet, snapshot: &Snapshot) -> String {
+    let taken = |hash: &str| {
+        let name = format!("{}-{}", ds.name, hash);
+        snapshot
+            .revisions()
+            .iter()
+            .any(|r| r.namespace == ds.namespace && r.name == name && !matches_template(ds, r))
+    };
+    let mut hash = ds.hash.clone();
+    let mut count = ds.status.collision_count.unwrap_or(0);
+    // Each step changes the 32-bit hash; a handful of steps always suffices in practice,
+    // the bound only keeps a hostile snapshot from looping long.
+    for _ in 0..64 {
+        if !taken(&hash) {
+            break;
+        }
+        count += 1;
+        hash = compute_hash(&ds.template.raw, Some(count));
+    }
+    hash
 }
 
 /// Revisions beyond `revisionHistoryLimit` that no pod uses, oldest first.
@@ -297,7 +338,7 @@ fn render_revision(ds: &DaemonSet, create: &RevisionToCreate) -> serde_json::Val
         obj.insert("$patch".into(), "replace".into());
     }
     let mut owner = serde_json::json!({
-        "apiVersion": "apps/v1",
+        "apiVersion": ds.api_version,
         "kind": "DaemonSet",
         "name": ds.name,
         "controller": true,
@@ -341,7 +382,7 @@ pub struct HistoryEntry {
 /// The DaemonSet's revisions in ascending order, as `kubectl rollout history` lists them.
 // upstream: kubectl history.go DaemonSetHistoryViewer.ViewHistory
 pub fn rollout_history(ds: &DaemonSet, snapshot: &Snapshot) -> Vec<HistoryEntry> {
-    let mut out: Vec<HistoryEntry> = owned_revisions(ds, snapshot)
+    let mut out: Vec<HistoryEntry> = controlled_revisions(ds, snapshot)
         .into_iter()
         .map(|r| HistoryEntry {
             revision: r.revision,
@@ -367,7 +408,7 @@ pub fn rollback(
     snapshot: &Snapshot,
     to_revision: Option<i64>,
 ) -> Result<DaemonSet, Error> {
-    let mut history = owned_revisions(ds, snapshot);
+    let mut history = controlled_revisions(ds, snapshot);
     history.sort_by_key(|r| r.revision);
     let known: Vec<i64> = history.iter().map(|r| r.revision).collect();
     let target = match to_revision {

@@ -48,6 +48,8 @@
 #![deny(missing_docs)]
 
 mod api;
+mod compact;
+mod defaults;
 mod error;
 mod history;
 #[cfg(feature = "k8s-openapi")]

@@ -3,15 +3,36 @@
 use serde::Serialize;
 use std::fmt;
 
+use crate::compact::Matcher;
 use crate::options::Options;
 use crate::quantity::Quantity;
-use crate::resources::Protocol;
-use crate::snapshot::{Node, Snapshot};
+use crate::resources::{Protocol, ResourceList};
+use crate::snapshot::{Node, Pod, Snapshot};
 use crate::spec::DaemonSet;
 use crate::taints::{TaintEffect, first_untolerated};
 
-/// Why a daemon pod does not (or cannot) run on a node. Listed in a fixed order: node name,
-/// node selector, node affinity, taints, then fit (resources, then host ports).
+/// Why a daemon pod does not (or cannot) run on a node.
+///
+/// A decision lists its reasons in a fixed order: the template's node name; each failing
+/// `nodeSelector` entry, in manifest order; node affinity; each untolerated `NoSchedule` or
+/// `NoExecute` taint, in the node's order; then fit: resources by name, the pod count, and
+/// host ports in the template's order. `Display` reads like a scheduler event:
+///
+/// ```
+/// use daemonset_planner::{Reason, TaintEffect};
+/// let taint = Reason::UntoleratedTaint {
+///     key: "maintenance".into(),
+///     value: "true".into(),
+///     effect: TaintEffect::NoSchedule,
+/// };
+/// assert_eq!(taint.to_string(), "node(s) had untolerated taint {maintenance: true}");
+/// let memory = Reason::InsufficientResource {
+///     resource: "memory".into(),
+///     requested: "256Mi".parse().unwrap(),
+///     free: "100Mi".parse().unwrap(),
+/// };
+/// assert_eq!(memory.to_string(), "insufficient memory: requested 256Mi, free 100Mi");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "reason", rename_all = "camelCase")]
 #[non_exhaustive]
@@ -43,6 +64,10 @@ pub enum Reason {
         effect: TaintEffect,
     },
     /// Not enough of a resource left for the daemon pod (upstream leaves the pod Pending).
+    /// Checked: `cpu`, `memory`, `ephemeral-storage`, huge pages, extended resources such as
+    /// `nvidia.com/gpu`, and the pod count (`pods`), against the node's allocatable minus the
+    /// requests of the other live pods bound to it (this DaemonSet's own pod there excluded:
+    /// the new one replaces it).
     InsufficientResource {
         /// The resource name (`cpu`, `memory`, `nvidia.com/gpu`, `pods`).
         resource: String,
@@ -91,11 +116,8 @@ impl fmt::Display for Reason {
             Reason::NodeAffinityMismatch => {
                 f.write_str("node(s) didn't match Pod's node affinity/selector")
             }
-            Reason::UntoleratedTaint { key, value, effect } => {
-                write!(
-                    f,
-                    "node(s) had untolerated taint {{{key}: {value}}} ({effect})"
-                )
+            Reason::UntoleratedTaint { key, value, .. } => {
+                write!(f, "node(s) had untolerated taint {{{key}: {value}}}")
             }
             Reason::InsufficientResource {
                 resource,
@@ -129,8 +151,9 @@ pub struct NodeDecision {
     pub should_run: bool,
     /// An existing daemon pod may stay (upstream `shouldContinueRunning`).
     pub should_continue_running: bool,
-    /// Whether the pod fits (resources, host ports). Upstream ignores fit; this crate only
-    /// reports it, unless [`Options::strict_fit`] is on.
+    /// Whether the pod fits (resources, host ports); checked only where `should_run`, true
+    /// elsewhere. Upstream ignores fit; this crate only reports it, unless
+    /// [`Options::strict_fit`] is on.
     pub fits: bool,
     /// Why not, in a fixed order; empty when the pod runs and fits.
     pub reasons: Vec<Reason>,
@@ -144,7 +167,9 @@ impl NodeDecision {
     }
 }
 
-/// Decide for one node, without looking at the pods on it (so without fit).
+/// Decide for one node, without looking at the pods on it (so without fit): the template's
+/// node name, node selector, required node affinity and taints. Allocates nothing when the
+/// node is eligible.
 // upstream: daemon_controller.go NodeShouldRunDaemonPod
 pub fn node_decision(ds: &DaemonSet, node: &Node, options: &Options) -> NodeDecision {
     let mut decision = NodeDecision {
@@ -189,12 +214,8 @@ pub fn node_decision(ds: &DaemonSet, node: &Node, options: &Options) -> NodeDeci
     }
     let cmp = options.taint_toleration_comparison_operators;
     let tolerations = &ds.compiled.tolerations;
-    if let Some(first) = first_untolerated(
-        &node.taints,
-        tolerations,
-        |e| e == TaintEffect::NoSchedule || e == TaintEffect::NoExecute,
-        cmp,
-    ) {
+    let blocks_new = |e: TaintEffect| matches!(e, TaintEffect::NoSchedule | TaintEffect::NoExecute);
+    if first_untolerated(&node.taints, tolerations, blocks_new, cmp).is_some() {
         decision.should_run = false;
         decision.should_continue_running = first_untolerated(
             &node.taints,
@@ -203,13 +224,8 @@ pub fn node_decision(ds: &DaemonSet, node: &Node, options: &Options) -> NodeDeci
             cmp,
         )
         .is_none();
-        let _ = first;
         for taint in &node.taints {
-            let relevant = matches!(
-                taint.effect,
-                TaintEffect::NoSchedule | TaintEffect::NoExecute
-            );
-            if relevant && !tolerations.iter().any(|t| t.tolerates(taint, cmp)) {
+            if blocks_new(taint.effect) && !tolerations.iter().any(|t| t.tolerates(taint, cmp)) {
                 decision.reasons.push(Reason::UntoleratedTaint {
                     key: taint.key.clone(),
                     value: taint.value.clone(),
@@ -269,97 +285,128 @@ pub(crate) fn decide(
 /// # Ok::<(), daemonset_planner::Error>(())
 /// ```
 pub fn placement(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Vec<NodeDecision> {
-    (0..snapshot.nodes().len())
-        .map(|i| decide(ds, snapshot, i, options))
+    let index = snapshot.node_index();
+    let matcher = Matcher::compile(ds, index, options);
+    snapshot
+        .nodes()
+        .iter()
+        .enumerate()
+        .map(|(i, node)| {
+            // The compiled matcher settles the common case (eligible, fits) without
+            // allocating; anything else takes the full path, which also explains why.
+            if matcher.eval(index, i, &node.name) == (true, true) && matcher.surely_fits(index, i) {
+                NodeDecision {
+                    should_run: true,
+                    should_continue_running: true,
+                    fits: true,
+                    reasons: Vec::new(),
+                }
+            } else {
+                decide(ds, snapshot, i, options)
+            }
+        })
         .collect()
 }
 
+/// Whether the scheduler's resource fit looks at this resource: cpu, memory,
+/// ephemeral-storage, huge pages and extended resources (`vendor.example/thing`). Anything
+/// else a container may list (`pods`, `kubernetes.io/...`) is not checked.
+// upstream: scheduler noderesources fit.go fitsRequest, v1helper IsScalarResourceName
+pub(crate) fn is_fit_resource(name: &str) -> bool {
+    matches!(name, "cpu" | "memory" | "ephemeral-storage")
+        || name.starts_with("hugepages-")
+        || (name.contains('/') && !name.contains("kubernetes.io/"))
+}
+
+/// What this DaemonSet's own live pods on the node hold: a new daemon pod replaces them, so
+/// their share counts as free. Computed only when something does not fit.
+struct OwnShare {
+    requests: ResourceList,
+    pods: i128,
+}
+
+fn own_share(ds: &DaemonSet, snapshot: &Snapshot, node: &str) -> OwnShare {
+    let mut share = OwnShare {
+        requests: ResourceList::new(),
+        pods: 0,
+    };
+    for &p in snapshot.pods_targeting(node) {
+        let pod = &snapshot.pods()[p];
+        if is_own_bound(ds, pod, node) {
+            share.pods += 1;
+            for (r, q) in pod.requests() {
+                let slot = share.requests.entry(r).or_insert(Quantity::ZERO);
+                *slot = slot.saturating_add(q);
+            }
+        }
+    }
+    share
+}
+
+/// A live pod of this DaemonSet bound to `node`.
+fn is_own_bound(ds: &DaemonSet, pod: &Pod, node: &str) -> bool {
+    pod.namespace == ds.namespace
+        && pod.node_name.as_deref() == Some(node)
+        && !pod.phase.is_terminal()
+        && pod.controller.as_ref().is_some_and(|c| ds.owns(c))
+}
+
+/// Resources, the pod count and host ports, against what the other pods bound to the node
+/// hold. Allocates only to explain a failure.
+// upstream: scheduler noderesources fit.go fitsRequest, nodeports.go fitsPorts
 fn check_fit(ds: &DaemonSet, snapshot: &Snapshot, index: usize, decision: &mut NodeDecision) {
     let node = &snapshot.nodes()[index];
     let usage = snapshot.usage(index);
-    let own = |pod_index: usize| {
-        let pod = &snapshot.pods()[pod_index];
-        pod.namespace == ds.namespace
-            && pod.node_name.as_deref() == Some(node.name.as_str())
-            && !pod.phase.is_terminal()
-            && pod.controller.as_ref().is_some_and(|c| ds.owns(c))
-    };
-    // Resources: only when the node reports allocatable at all (a node without status tells
-    // nothing about its capacity).
+    // A node that reports no allocatable at all (no status) tells nothing about its capacity.
     if !node.allocatable.is_empty() {
-        let mut own_requests: Option<crate::resources::ResourceList> = None;
-        let mut own_pods = 0i64;
-        let mut own_computed = false;
-        let free_of = |res: &str, own_requests: &mut Option<crate::resources::ResourceList>| {
+        let mut own: Option<OwnShare> = None;
+        for (res, requested) in &ds.compiled.requests {
+            if !requested.is_positive() || !is_fit_resource(res) {
+                continue;
+            }
             let alloc = node.allocatable.get(res).copied().unwrap_or(Quantity::ZERO);
             let used = usage.requested.get(res).copied().unwrap_or(Quantity::ZERO);
             let mut free = alloc.saturating_sub(used);
-            if let Some(own) = own_requests {
-                free = free.saturating_add(own.get(res).copied().unwrap_or(Quantity::ZERO));
-            }
-            free
-        };
-        for (res, requested) in &ds.compiled.requests {
-            if requested.is_zero() {
-                continue;
-            }
-            let mut free = free_of(res, &mut own_requests);
-            if *requested > free && !own_computed {
-                own_computed = true;
-                let mut total = crate::resources::ResourceList::new();
-                for &p in snapshot.pods_targeting(&node.name) {
-                    if own(p) {
-                        own_pods += 1;
-                        for (r, q) in snapshot.pods()[p].requests() {
-                            let slot = total.entry(r).or_insert(Quantity::ZERO);
-                            *slot = slot.saturating_add(q);
-                        }
-                    }
+            if *requested > free {
+                let own = own.get_or_insert_with(|| own_share(ds, snapshot, &node.name));
+                if let Some(q) = own.requests.get(res) {
+                    free = free.saturating_add(*q);
                 }
-                own_requests = Some(total);
-                free = free_of(res, &mut own_requests);
             }
             if *requested > free {
                 decision.reasons.push(Reason::InsufficientResource {
                     resource: res.clone(),
                     requested: *requested,
                     free: if free.is_negative() {
-                        Quantity::ZERO
+                        Quantity::ZERO.with_format(free.format())
                     } else {
                         free
                     },
                 });
             }
         }
-        if let Some(allowed) = node.allocatable.get("pods") {
-            let allowed = allowed.units_ceil();
-            let mut used = i128::from(usage.pod_count);
-            if used + 1 > allowed {
-                if !own_computed {
-                    own_pods = snapshot
-                        .pods_targeting(&node.name)
-                        .iter()
-                        .filter(|&&p| own(p))
-                        .count() as i64;
-                }
-                used -= i128::from(own_pods);
-            }
-            if used + 1 > allowed {
-                decision.reasons.push(Reason::InsufficientResource {
-                    resource: "pods".into(),
-                    requested: Quantity::from_units(1),
-                    free: Quantity::from_nanos((allowed - used).max(0) * 1_000_000_000),
-                });
-            }
+        // The scheduler reads a missing `pods` allocatable as zero.
+        let allowed = node.allocatable.get("pods").map_or(0, |q| q.units_ceil());
+        let mut used = i128::from(usage.pod_count);
+        if used >= allowed {
+            used -= own
+                .get_or_insert_with(|| own_share(ds, snapshot, &node.name))
+                .pods;
+        }
+        if used >= allowed {
+            decision.reasons.push(Reason::InsufficientResource {
+                resource: "pods".to_string(),
+                requested: Quantity::from_units(1),
+                free: Quantity::from_nanos((allowed - used).max(0).saturating_mul(1_000_000_000)),
+            });
         }
     }
     for wanted in &ds.compiled.host_ports {
-        if let Some((_, pod_index)) = usage
-            .host_ports
-            .iter()
-            .find(|(hp, p)| hp.conflicts_with(wanted) && !own(*p))
-        {
-            let pod = &snapshot.pods()[*pod_index];
+        let taken = usage.host_ports.iter().find(|(used, p)| {
+            used.conflicts_with(wanted) && !is_own_bound(ds, &snapshot.pods()[*p], &node.name)
+        });
+        if let Some((_, p)) = taken {
+            let pod = &snapshot.pods()[*p];
             decision.reasons.push(Reason::HostPortConflict {
                 port: wanted.port,
                 protocol: wanted.protocol,
@@ -368,4 +415,63 @@ fn check_fit(ds: &DaemonSet, snapshot: &Snapshot, index: usize, decision: &mut N
         }
     }
     decision.fits = !decision.reasons.iter().any(Reason::is_fit);
+}
+
+#[cfg(test)]
+mod fast_path_tests {
+    use super::*;
+    use crate::synth::{self, ClusterShape};
+
+    fn daemon_sets() -> Vec<DaemonSet> {
+        let mut out: Vec<DaemonSet> = (0..6).map(synth::daemon_set).collect();
+        let specs = [
+            "nodeSelector: {disk: ssd, pool: general}",
+            "nodeName: node-000007",
+            "tolerations: [{operator: Exists}]",
+            "tolerations: [{key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}]",
+            "affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [{key: rack, operator: In, values: [rack-1, rack-2]}, {key: missing, operator: DoesNotExist}]}, {matchFields: [{key: metadata.name, operator: In, values: [node-000003]}]}]}}}",
+            "affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [{key: cores, operator: Gt, values: ['8']}]}, {matchFields: [{key: metadata.name, operator: NotIn, values: [node-000001]}]}]}}}",
+            "hostNetwork: true",
+        ];
+        for (i, extra) in specs.iter().enumerate() {
+            let yaml = format!(
+                "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {{name: x{i}}}\nspec:\n  selector: {{matchLabels: {{app: x}}}}\n  template:\n    metadata: {{labels: {{app: x}}}}\n    spec:\n      {extra}\n      containers: [{{name: x, image: x, ports: [{{containerPort: 9100, hostPort: 9100}}], resources: {{requests: {{cpu: 3500m, memory: 1Gi}}}}}}]\n"
+            );
+            out.push(DaemonSet::from_yaml(&yaml).unwrap());
+        }
+        out
+    }
+
+    #[test]
+    fn compiled_path_agrees_with_the_full_path() {
+        let options = Options::at("2026-06-01T00:00:00Z".parse().unwrap());
+        for seed in 1..4 {
+            let mut cluster = synth::cluster(&ClusterShape {
+                nodes: 300,
+                seed,
+                max_other_pods_per_node: 6,
+                not_ready_percent: 5,
+                cordoned_percent: 5,
+            });
+            for (i, node) in cluster.nodes.iter_mut().enumerate() {
+                node.labels.insert("cores".into(), ((i * 7) % 17).to_string());
+                if i % 11 == 0 {
+                    node.allocatable.clear();
+                }
+                if i % 13 == 0 {
+                    node.allocatable.shift_remove("pods");
+                }
+            }
+            let mut pods = cluster.pods;
+            let sets = daemon_sets();
+            pods.extend(synth::daemon_pods(&sets[0], &cluster.nodes, "h", options.now));
+            let snapshot = synth::snapshot(cluster.nodes, pods);
+            for ds in &sets {
+                let fast = placement(ds, &snapshot, &options);
+                let full: Vec<NodeDecision> =
+                    (0..snapshot.nodes().len()).map(|i| decide(ds, &snapshot, i, &options)).collect();
+                assert_eq!(fast, full, "DaemonSet {}", ds.name());
+            }
+        }
+    }
 }

@@ -67,18 +67,24 @@ impl CreatePod {
         if let Some(g) = ds.template_generation {
             labels.insert(TEMPLATE_GENERATION_LABEL.into(), g.to_string());
         }
-        let mut owner = serde_json::json!({
-            "apiVersion": "apps/v1",
-            "kind": "DaemonSet",
-            "name": ds.name,
-            "controller": true,
-            "blockOwnerDeletion": true,
-        });
+        let mut owner = serde_json::Map::new();
+        owner.insert("apiVersion".into(), "apps/v1".into());
+        owner.insert("kind".into(), "DaemonSet".into());
+        owner.insert("name".into(), ds.name.clone().into());
         if let Some(uid) = &ds.uid {
-            owner["uid"] = uid.clone().into();
+            owner.insert("uid".into(), uid.clone().into());
         }
+        owner.insert("controller".into(), true.into());
+        owner.insert("blockOwnerDeletion".into(), true.into());
+        // upstream: controller_utils.go getPodsPrefix: "<name>-" must itself be a valid
+        // name prefix (at most 253 characters), else the bare name.
+        let generate_name = if ds.name.len() < 253 {
+            format!("{}-", ds.name)
+        } else {
+            ds.name.clone()
+        };
         let mut metadata = serde_json::Map::new();
-        metadata.insert("generateName".into(), format!("{}-", ds.name).into());
+        metadata.insert("generateName".into(), generate_name.into());
         metadata.insert("namespace".into(), ds.namespace.clone().into());
         metadata.insert(
             "labels".into(),
@@ -308,6 +314,14 @@ pub enum StuckReason {
     NodeMissing {
         /// The node name.
         node: String,
+    },
+    /// With [`Options::strict_fit`](crate::Options): the node should run a daemon pod, but
+    /// the pod cannot fit there, so none is created.
+    DoesNotFit {
+        /// The node.
+        node: String,
+        /// Why (resources, host ports).
+        reasons: Vec<crate::Reason>,
     },
 }
 

@@ -7,7 +7,9 @@ use std::time::Duration;
 use crate::history;
 use crate::options::Options;
 use crate::placement::{self, NodeDecision};
-use crate::plan::{CreatePod, CreateReason, DeletePod, DeleteReason, Event, Plan, PodRef, Relabel};
+use crate::plan::{
+    CreatePod, CreateReason, DeletePod, DeleteReason, Event, Plan, PodRef, Relabel, StuckReason,
+};
 use crate::rollout;
 use crate::snapshot::{Pod, PodPhase, Snapshot};
 use crate::spec::{DaemonSet, TEMPLATE_GENERATION_LABEL, UpdateStrategy};
@@ -322,6 +324,26 @@ pub(crate) fn compute_status(ctx: &Context<'_>, claim: &Claim) -> DaemonSetStatu
     s
 }
 
+/// Whether upstream writes the status: unless the seven counters are already stored and the
+/// stored observedGeneration is at least the generation.
+// upstream: daemon_controller.go storeDaemonSetStatus
+fn status_changed(status: &DaemonSetStatus, ds: &DaemonSet) -> bool {
+    let counters = |s: &DaemonSetStatus| {
+        [
+            s.desired_number_scheduled,
+            s.current_number_scheduled,
+            s.number_misscheduled,
+            s.number_ready,
+            s.updated_number_scheduled,
+            s.number_available,
+            s.number_unavailable,
+        ]
+    };
+    let stored = &ds.status;
+    counters(status) != counters(stored)
+        || stored.observed_generation.unwrap_or(0) < ds.generation.unwrap_or(0)
+}
+
 /// Slow-start batch sizes for `count` creations: 1, 2, 4, ...
 // upstream: daemon_controller.go syncNodes (SlowStartInitialBatchSize = 1)
 fn batch_of(count: usize) -> impl Iterator<Item = usize> {
@@ -343,7 +365,9 @@ fn batch_of(count: usize) -> impl Iterator<Item = usize> {
 pub(crate) fn sync(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Plan {
     let decisions = placement::placement(ds, snapshot, options);
     let mut backoff = options.failed_pod_backoff.clone();
-    let generation_key = ds.status.observed_generation;
+    // upstream keys entries by "<uid>/<status.observedGeneration>/<node>", where a missing
+    // observedGeneration is 0; a table recorded under another generation does not apply.
+    let generation_key = Some(ds.status.observed_generation.unwrap_or(0));
     if backoff.generation().is_some() && backoff.generation() != generation_key {
         backoff = crate::FailedPodBackoff::default();
     }
@@ -435,6 +459,13 @@ pub(crate) fn sync(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Pl
         }
     }
 
+    // Strict fit: nodes that get no pod because it cannot fit there.
+    plan.stuck
+        .extend(managed.blocked.iter().map(|&n| StuckReason::DoesNotFit {
+            node: snapshot.nodes()[n].name.clone(),
+            reasons: decisions[n].reasons.clone(),
+        }));
+
     // Relabel pods when duplicate current revisions were deduplicated.
     let relabel: Vec<Relabel> = if history
         .plan
@@ -494,7 +525,7 @@ pub(crate) fn sync(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Pl
     }
     plan.requeue_after = requeue;
     plan.failed_pod_backoff = backoff;
-    let blocked = plan.stuck.first().map(crate::rollout::describe);
+    let blocked = crate::rollout::blocked(&plan);
     plan.rollout = status::rollout_status(
         &ds.name,
         rolling,
@@ -502,7 +533,7 @@ pub(crate) fn sync(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Pl
         &plan.status,
         blocked.as_deref(),
     );
-    plan.write_status = plan.status != ds.status;
+    plan.write_status = status_changed(&plan.status, ds);
     plan.decisions = decisions;
     plan
 }

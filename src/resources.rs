@@ -95,7 +95,8 @@ impl HostPort {
     /// Whether two host ports collide: same port and protocol, overlapping IPs.
     // upstream: scheduler framework HostPortInfo.CheckConflict
     pub fn conflicts_with(&self, other: &HostPort) -> bool {
-        let wildcard = |ip: &str| ip.is_empty() || ip == "0.0.0.0" || ip == "::";
+        // Only `0.0.0.0` (or no IP) binds every address here; upstream does not widen `::`.
+        let wildcard = |ip: &str| ip.is_empty() || ip == "0.0.0.0";
         self.port == other.port
             && self.protocol == other.protocol
             && (wildcard(&self.host_ip)

@@ -2,7 +2,7 @@
 //! pause, partition, canary selector and a deterministic node order.
 
 use crate::options::NodeOrder;
-use crate::plan::{CreateReason, DeleteReason, StuckReason, UnavailableNode, UpdateBudget};
+use crate::plan::{CreateReason, DeleteReason, Plan, StuckReason, UnavailableNode, UpdateBudget};
 use crate::reconcile::{Claim, Context, is_updated};
 use crate::selector::LabelSelector;
 use crate::spec::{Flavor, IntOrPercent, RollingUpdate, UpdateStrategy};
@@ -16,24 +16,43 @@ pub(crate) struct Step {
     pub stuck: Vec<StuckReason>,
 }
 
+/// The oldest live pod of one kind on a node, and how many there are.
+#[derive(Clone, Copy, Default)]
+struct Pods {
+    first: Option<usize>,
+    count: usize,
+}
+
+impl Pods {
+    fn add(&mut self, pod: usize) {
+        if self.first.is_none() {
+            self.first = Some(pod);
+        }
+        self.count += 1;
+    }
+}
+
 /// One node of the update map: a snapshot node, or a name the snapshot lacks.
 struct Entry<'a> {
     node: Option<usize>,
     name: &'a str,
     /// Live pods (no deletionTimestamp, not deleted by manage in this plan), oldest first.
-    new: Vec<usize>,
-    old: Vec<usize>,
+    new: Pods,
+    old: Pods,
     /// manage() creates a pod here in this plan: a new pod that is not available yet.
     created: bool,
 }
 
 impl Entry<'_> {
     fn new_count(&self) -> usize {
-        self.new.len() + usize::from(self.created)
+        self.new.count + usize::from(self.created)
+    }
+    fn has_old(&self) -> bool {
+        self.old.count > 0
     }
     /// upstream: update.go findUpdatedPodsOnNode
     fn ok(&self) -> bool {
-        self.new_count() <= 1 && self.old.len() <= 1
+        self.new_count() <= 1 && self.old.count <= 1
     }
 }
 
@@ -99,6 +118,10 @@ pub(crate) fn describe(reason: &StuckReason) -> String {
         StuckReason::NodeMissing { node } => {
             format!("an old pod targets node {node}, which is not in the cluster")
         }
+        StuckReason::DoesNotFit { node, reasons } => {
+            let why: Vec<String> = reasons.iter().map(ToString::to_string).collect();
+            format!("the daemon pod does not fit on {node}: {}", why.join("; "))
+        }
     }
 }
 
@@ -135,35 +158,35 @@ pub(crate) fn step(
     };
     let hash = ctx.hash;
     let generation = ctx.ds.template_generation;
-    let build =
-        |node: Option<usize>, name: &'static str, list: &[usize]| -> (Vec<usize>, Vec<usize>) {
-            let _ = (node, name);
-            let mut new = Vec::new();
-            let mut old = Vec::new();
-            for &i in list {
-                if deleted[i] || pods[i].deletion_timestamp.is_some() {
-                    continue;
-                }
-                if is_updated(&pods[i], hash, generation) {
-                    new.push(i);
-                } else {
-                    old.push(i);
-                }
+    // Pods manage deletes in this plan are gone; terminating pods stay in the map but are
+    // neither new nor old (upstream: findUpdatedPodsOnNode skips them).
+    let split = |list: &[usize]| -> (Pods, Pods) {
+        let mut new = Pods::default();
+        let mut old = Pods::default();
+        for &i in list {
+            if deleted[i] || pods[i].deletion_timestamp.is_some() {
+                continue;
             }
-            (new, old)
-        };
-    let mut entries: Vec<Entry<'_>> = Vec::new();
+            if is_updated(&pods[i], hash, generation) {
+                new.add(i);
+            } else {
+                old.add(i);
+            }
+        }
+        (new, old)
+    };
+    // A node is in the map when it should run the pod or still holds one after manage.
+    let remains = |list: &[usize]| list.iter().any(|&i| !deleted[i]);
     let mut created = vec![false; ctx.snapshot.nodes().len()];
     for &n in manage_creates {
         created[n] = true;
     }
+    let mut entries: Vec<Entry<'_>> = Vec::new();
     for (n, list) in claim.per_node.iter().enumerate() {
-        // A node that should not run the pod is in the map only while it holds pods that
-        // manage() does not delete in this plan.
-        if !ctx.decisions[n].should_run && list.iter().all(|&i| deleted[i]) {
+        if !ctx.decisions[n].should_run && !remains(list) {
             continue;
         }
-        let (new, old) = build(Some(n), "", list);
+        let (new, old) = split(list);
         entries.push(Entry {
             node: Some(n),
             name: &ctx.snapshot.nodes()[n].name,
@@ -174,10 +197,10 @@ pub(crate) fn step(
     }
     let kruise = ctx.ds.flavor == Flavor::Kruise;
     for (name, list) in &claim.missing {
-        if list.iter().all(|&i| deleted[i]) {
+        if !remains(list) {
             continue;
         }
-        let (new, old) = build(None, "", list);
+        let (new, old) = split(list);
         entries.push(Entry {
             node: None,
             name,
@@ -204,7 +227,7 @@ pub(crate) fn step(
     order(ctx, &mut entries, kruise, &controls.order);
 
     if paused {
-        if entries.iter().any(|e| !e.old.is_empty()) {
+        if entries.iter().any(Entry::has_old) {
             step.stuck.push(StuckReason::Paused);
         }
         return Some(step);
@@ -228,7 +251,45 @@ pub(crate) fn step(
     } else {
         max_surge_step(ctx, &entries, desired, &mut step);
     }
+    // Root causes first: what no waiting will fix, then the budget, then deliberate holds.
+    step.stuck.sort_by_key(|s| match s {
+        StuckReason::SurgeHostPortDeadlock { .. }
+        | StuckReason::SurgeInsufficientResource { .. }
+        | StuckReason::NodeMissing { .. } => 0,
+        StuckReason::BudgetExhausted { .. } | StuckReason::SurgeExhausted { .. } => 1,
+        _ => 2,
+    });
     Some(step)
+}
+
+/// Why `kubectl rollout status` should say Blocked after this plan: something that waiting
+/// does not clear (a pause, a pod that cannot fit, a host-port deadlock, a missing node), or
+/// the plan moves nothing forward while something holds old pods back.
+pub(crate) fn blocked(plan: &Plan) -> Option<String> {
+    // Some reasons never clear by waiting: they block whatever else moves.
+    let permanent = plan.stuck.iter().find(|s| {
+        matches!(
+            s,
+            StuckReason::Paused
+                | StuckReason::DoesNotFit { .. }
+                | StuckReason::SurgeHostPortDeadlock { .. }
+                | StuckReason::NodeMissing { .. }
+        )
+    });
+    if let Some(reason) = permanent {
+        return Some(describe(reason));
+    }
+    let moving = !plan.creates.is_empty()
+        || plan.deletes.iter().any(|d| {
+            !matches!(
+                d.reason,
+                DeleteReason::Failed | DeleteReason::Succeeded | DeleteReason::Duplicate
+            )
+        });
+    if moving {
+        return None;
+    }
+    plan.stuck.first().map(describe)
 }
 
 fn order(ctx: &Context<'_>, entries: &mut [Entry<'_>], kruise: bool, order: &NodeOrder) {
@@ -271,7 +332,7 @@ fn window<'a>(
     for e in entries {
         if e.new_count() > 0 || !e.ok() {
             updated.push(e);
-        } else if e.old.is_empty() {
+        } else if !e.has_old() {
             updating.push(e);
         } else {
             match selector {
@@ -293,7 +354,7 @@ fn window<'a>(
     let mut out: Vec<Entry<'a>> = updated.into_iter().chain(updating).chain(chosen).collect();
     if out.len() > limit {
         for e in out.drain(limit..) {
-            if !e.old.is_empty() {
+            if e.has_old() {
                 stuck.push(StuckReason::Partitioned {
                     node: e.name.to_string(),
                 });
@@ -309,41 +370,34 @@ fn max_unavailable_step(ctx: &Context<'_>, entries: &[Entry<'_>], step: &mut Ste
     let max_unavailable = step.budget.max_unavailable;
     let min_ready = ctx.ds.min_ready_seconds;
     let now = ctx.options.now;
-    let mut num_unavailable = 0i64;
-    let mut unavailable_nodes = Vec::new();
+    // (entry, pod) of every node counted unavailable; described only if the plan is stuck.
+    let mut unavailable: Vec<(usize, Option<usize>)> = Vec::new();
     let mut allowed = Vec::new();
     let mut candidates = Vec::new();
     let mut skipped = 0usize;
-    for e in entries {
-        let mut unavailable = |pod: Option<usize>| {
-            num_unavailable += 1;
-            unavailable_nodes.push(UnavailableNode {
-                node: e.name.to_string(),
-                pod: pod.map(|i| format!("{}/{}", pods[i].namespace, pods[i].name)),
-                node_not_ready: node_not_ready(ctx, e.node),
-            });
-        };
+    for (k, e) in entries.iter().enumerate() {
+        let old = e.old.first;
         if !e.ok() {
-            unavailable(e.old.first().copied());
+            unavailable.push((k, old));
             continue;
         }
-        match (e.new_count(), e.old.first()) {
-            (0, None) => unavailable(None),
-            (1.., Some(_)) => unavailable(e.old.first().copied()),
+        match (e.new_count(), old) {
+            (0, None) => unavailable.push((k, None)),
+            (1.., Some(_)) => unavailable.push((k, old)),
             (_, None) => {
                 let available = !e.created
                     && e.new
-                        .first()
-                        .is_some_and(|&i| pods[i].is_available(min_ready, now));
+                        .first
+                        .is_some_and(|i| pods[i].is_available(min_ready, now));
                 if !available {
-                    unavailable(e.new.first().copied());
+                    unavailable.push((k, e.new.first));
                 }
             }
-            (0, Some(&old)) => {
+            (0, Some(old)) => {
                 if !pods[old].is_available(min_ready, now) {
                     allowed.push(old);
-                    unavailable(Some(old));
-                } else if num_unavailable >= max_unavailable {
+                    unavailable.push((k, Some(old)));
+                } else if unavailable.len() as i64 >= max_unavailable {
                     skipped += 1;
                 } else {
                     candidates.push(old);
@@ -351,6 +405,7 @@ fn max_unavailable_step(ctx: &Context<'_>, entries: &[Entry<'_>], step: &mut Ste
             }
         }
     }
+    let num_unavailable = unavailable.len() as i64;
     let room = (max_unavailable - num_unavailable).clamp(0, candidates.len() as i64) as usize;
     step.deletes
         .extend(allowed.iter().map(|&i| (i, DeleteReason::OldUnavailable)));
@@ -359,14 +414,21 @@ fn max_unavailable_step(ctx: &Context<'_>, entries: &[Entry<'_>], step: &mut Ste
             .iter()
             .map(|&i| (i, DeleteReason::RollingUpdate)),
     );
-    if skipped + (candidates.len() - room) > 0 {
-        step.stuck.insert(
-            0,
-            StuckReason::BudgetExhausted {
-                max_unavailable,
-                unavailable: unavailable_nodes,
-            },
-        );
+    // Stuck only when no available old pod can go in this plan: while some go, the
+    // rollout moves and the rest simply wait their turn.
+    if room == 0 && skipped + candidates.len() > 0 {
+        let unavailable = unavailable
+            .into_iter()
+            .map(|(k, pod)| UnavailableNode {
+                node: entries[k].name.to_string(),
+                pod: pod.map(|i| format!("{}/{}", pods[i].namespace, pods[i].name)),
+                node_not_ready: node_not_ready(ctx, entries[k].node),
+            })
+            .collect();
+        step.stuck.push(StuckReason::BudgetExhausted {
+            max_unavailable,
+            unavailable,
+        });
     }
 }
 
@@ -379,27 +441,29 @@ fn max_surge_step(ctx: &Context<'_>, entries: &[Entry<'_>], desired: i64, step: 
     let mut num_surge = 0i64;
     let mut num_available = 0i64;
     let mut allowed_new = Vec::new();
-    let mut candidates = Vec::new();
+    // (entry, node) of old available pods that may get a surge pod.
+    let mut candidates: Vec<(usize, usize)> = Vec::new();
     let mut should_not_run = Vec::new();
     let mut old_to_delete = Vec::new();
-    let mut waiting = Vec::new();
+    // Entries whose surge pod is not available yet; named only if the plan is stuck.
+    let mut waiting: Vec<usize> = Vec::new();
     let mut skipped = 0usize;
-    for e in entries {
+    for (k, e) in entries.iter().enumerate() {
         if !e.ok() {
             num_surge += 1;
-            waiting.push(e.name.to_string());
+            waiting.push(k);
             continue;
         }
-        let new = e.new.first().copied();
+        let new = e.new.first;
         let new_available = !e.created && new.is_some_and(|i| pods[i].is_available(min_ready, now));
-        if let Some(&old) = e.old.first() {
+        if let Some(old) = e.old.first {
             if pods[old].is_available(min_ready, now) {
                 num_available += 1;
             }
         } else if new_available {
             num_available += 1;
         }
-        let Some(&old) = e.old.first() else { continue };
+        let Some(old) = e.old.first else { continue };
         if e.new_count() == 0 {
             let Some(n) = e.node else {
                 // upstream returns an error for the whole step.
@@ -422,11 +486,11 @@ fn max_surge_step(ctx: &Context<'_>, entries: &[Entry<'_>], desired: i64, step: 
             } else if num_surge >= max_surge {
                 skipped += 1;
             } else {
-                candidates.push(n);
+                candidates.push((k, n));
             }
         } else if !new_available {
             num_surge += 1;
-            waiting.push(e.name.to_string());
+            waiting.push(k);
             surge_blockers(ctx, e, old, new, &mut step.stuck);
         } else {
             old_to_delete.push((old, DeleteReason::Superseded));
@@ -447,12 +511,22 @@ fn max_surge_step(ctx: &Context<'_>, entries: &[Entry<'_>], desired: i64, step: 
             .iter()
             .map(|&n| (n, CreateReason::ReplaceUnavailable)),
     );
-    step.creates
-        .extend(candidates[..room].iter().map(|&n| (n, CreateReason::Surge)));
+    for &(k, n) in &candidates[..room] {
+        step.creates.push((n, CreateReason::Surge));
+        // A surge pod started in this plan that can never run is worth saying now.
+        let e = &entries[k];
+        if let Some(old) = e.old.first {
+            surge_blockers(ctx, e, old, None, &mut step.stuck);
+        }
+    }
     step.deletes.extend(old_to_delete);
-    if skipped + (candidates.len() - room) > 0 {
+    if room == 0 && skipped + candidates.len() > 0 {
+        let waiting = waiting
+            .into_iter()
+            .map(|k| entries[k].name.to_string())
+            .collect();
         step.stuck
-            .insert(0, StuckReason::SurgeExhausted { max_surge, waiting });
+            .push(StuckReason::SurgeExhausted { max_surge, waiting });
     }
 }
 
@@ -465,6 +539,10 @@ fn surge_blockers(
     stuck: &mut Vec<StuckReason>,
 ) {
     let Some(n) = e.node else { return };
+    // A new pod the scheduler already bound has found its ports and room.
+    if new.is_some_and(|i| ctx.snapshot.pods()[i].node_name.is_some()) {
+        return;
+    }
     let old_ports = ctx.snapshot.pods()[old].host_ports();
     if let Some(hp) = ctx
         .ds
@@ -480,9 +558,7 @@ fn surge_blockers(
         return;
     }
     let node = &ctx.snapshot.nodes()[n];
-    // A new pod the scheduler already bound has found room.
-    let bound = new.is_some_and(|i| ctx.snapshot.pods()[i].node_name.is_some());
-    if node.allocatable.is_empty() || bound {
+    if node.allocatable.is_empty() {
         return;
     }
     let usage = ctx.snapshot.usage(n);
@@ -497,5 +573,46 @@ fn surge_blockers(
             });
             return;
         }
+    }
+    if let Some(allowed) = node.allocatable.get("pods")
+        && i128::from(usage.pod_count) + 1 > allowed.units_ceil()
+    {
+        stuck.push(StuckReason::SurgeInsufficientResource {
+            node: e.name.to_string(),
+            resource: "pods".into(),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ru(max_unavailable: IntOrPercent, max_surge: IntOrPercent) -> RollingUpdate {
+        RollingUpdate {
+            max_unavailable,
+            max_surge,
+            partition: None,
+            paused: false,
+            selector: None,
+        }
+    }
+
+    fn resolved(b: UpdateBudget) -> (i64, i64, i64) {
+        (b.max_surge, b.max_unavailable, b.desired_number_scheduled)
+    }
+
+    // upstream: TestGetUnavailableNumbers, the cases validation keeps out of the public API.
+    #[test]
+    fn both_zero_falls_back_to_one_unavailable() {
+        use IntOrPercent::{Int, Percent};
+        // No nodes: no fallback.
+        assert_eq!(resolved(budget(&ru(Int(0), Int(0)), 0)), (0, 0, 0));
+        // Two nodes, one without pods; and the same with surge 0.
+        assert_eq!(resolved(budget(&ru(Int(0), Int(0)), 2)), (0, 1, 2));
+        assert_eq!(resolved(budget(&ru(Percent(0), Percent(0)), 2)), (0, 1, 2));
+        // Not when either is positive.
+        assert_eq!(resolved(budget(&ru(Int(0), Percent(1)), 2)), (1, 0, 2));
+        assert_eq!(resolved(budget(&ru(Percent(1), Int(0)), 2)), (0, 1, 2));
     }
 }

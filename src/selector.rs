@@ -289,15 +289,18 @@ impl NodeSelectorRequirement {
 
     // upstream: nodeaffinity nodeSelectorRequirementsAsFieldSelector
     fn matches_name(&self, node_name: &str) -> Option<bool> {
-        if self.key != "metadata.name" {
-            return None;
-        }
         let [value] = self.values.as_slice() else {
             return None;
         };
+        // A node has one field, metadata.name: any other field reads as empty.
+        let field = if self.key == "metadata.name" {
+            node_name
+        } else {
+            ""
+        };
         match self.operator {
-            NodeSelectorOperator::In => Some(node_name == value),
-            NodeSelectorOperator::NotIn => Some(node_name != value),
+            NodeSelectorOperator::In => Some(field == value),
+            NodeSelectorOperator::NotIn => Some(field != value),
             _ => None,
         }
     }
@@ -379,6 +382,12 @@ impl NodeSelector {
             for (j, r) in term.match_expressions.iter().flatten().enumerate() {
                 let p = format!("{path}.matchExpressions[{j}]");
                 match compile_requirement(r, &p, false, validate, errors) {
+                    // The API server accepts any value here, but matching parses the term as
+                    // a label selector, whose values must be label values: a term with any
+                    // other value matches nothing (upstream: labels.NewRequirement).
+                    Some(req) if req.values.iter().any(|v| !label_value_errors(v).is_empty()) => {
+                        broken = true
+                    }
                     Some(req) => compiled.match_expressions.push(req),
                     None => broken = true,
                 }

@@ -42,7 +42,9 @@ use std::time::Duration;
 use crate::options::Options;
 use crate::plan::{Plan, StuckReason};
 use crate::reconcile::is_updated;
-use crate::snapshot::{ControllerRevision, Node, NodeCondition, OwnerRef, Pod, PodPhase, ReadyCondition, Snapshot};
+use crate::snapshot::{
+    ControllerRevision, Node, NodeCondition, OwnerRef, Pod, PodPhase, ReadyCondition, Snapshot,
+};
 use crate::spec::{DaemonSet, REVISION_HASH_LABEL, TEMPLATE_GENERATION_LABEL};
 use crate::taints::{Taint, TaintEffect, keys};
 use crate::{Timestamp, plan};
@@ -121,14 +123,19 @@ fn add(t: Timestamp, d: Duration) -> Timestamp {
 impl Cluster {
     /// A cluster holding the snapshot's objects, at time `now`.
     pub fn new(snapshot: &Snapshot, now: Timestamp, config: SimConfig) -> Cluster {
-        let nodes = snapshot.nodes().iter().map(|n| (n.name.clone(), n.clone())).collect();
+        let nodes = snapshot
+            .nodes()
+            .iter()
+            .map(|n| (n.name.clone(), n.clone()))
+            .collect();
         let pods = snapshot
             .pods()
             .iter()
             .map(|p| {
                 // Pods that are starting (or not ready) come up like new ones: the simulated
                 // kubelet is healthy.
-                let starting = !p.phase.is_terminal() && !p.is_ready() && p.deletion_timestamp.is_none();
+                let starting =
+                    !p.phase.is_terminal() && !p.is_ready() && p.deletion_timestamp.is_none();
                 let sim = SimPod {
                     pod: p.clone(),
                     ready_at: starting.then(|| add(now, config.ready_after)),
@@ -221,8 +228,13 @@ impl Cluster {
             }
         }
         for r in plan.relabels() {
-            if let Some(p) = self.pods.get_mut(&(r.pod.namespace.clone(), r.pod.name.clone())) {
-                p.pod.labels.insert(REVISION_HASH_LABEL.into(), r.hash.clone());
+            if let Some(p) = self
+                .pods
+                .get_mut(&(r.pod.namespace.clone(), r.pod.name.clone()))
+            {
+                p.pod
+                    .labels
+                    .insert(REVISION_HASH_LABEL.into(), r.hash.clone());
             }
         }
         let revisions = plan.revisions();
@@ -234,18 +246,24 @@ impl Cluster {
                 create.render(ds)["data"].clone(),
             );
             rev.labels = ds.template().labels.clone();
-            rev.labels.insert(REVISION_HASH_LABEL.into(), create.hash.clone());
+            rev.labels
+                .insert(REVISION_HASH_LABEL.into(), create.hash.clone());
             rev.controller = Some(owner_ref(ds));
             rev.creation_timestamp = Some(self.now);
-            self.revisions.insert((ds.namespace().to_string(), create.name.clone()), rev);
+            self.revisions
+                .insert((ds.namespace().to_string(), create.name.clone()), rev);
         }
         for r in &revisions.renumber {
-            if let Some(rev) = self.revisions.get_mut(&(ds.namespace().to_string(), r.name.clone())) {
+            if let Some(rev) = self
+                .revisions
+                .get_mut(&(ds.namespace().to_string(), r.name.clone()))
+            {
                 rev.revision = r.to;
             }
         }
         for r in &revisions.delete {
-            self.revisions.remove(&(ds.namespace().to_string(), r.name.clone()));
+            self.revisions
+                .remove(&(ds.namespace().to_string(), r.name.clone()));
         }
         applied
     }
@@ -257,9 +275,11 @@ impl Cluster {
         let mut pod = Pod::new(ds.namespace(), name.clone());
         pod.uid = Some(format!("sim-uid-{}", self.counter));
         pod.labels = ds.template().labels.clone();
-        pod.labels.insert(REVISION_HASH_LABEL.into(), hash.to_string());
+        pod.labels
+            .insert(REVISION_HASH_LABEL.into(), hash.to_string());
         if let Some(g) = ds.template_generation() {
-            pod.labels.insert(TEMPLATE_GENERATION_LABEL.into(), g.to_string());
+            pod.labels
+                .insert(TEMPLATE_GENERATION_LABEL.into(), g.to_string());
         }
         pod.controller = Some(owner_ref(ds));
         pod.creation_timestamp = Some(self.now);
@@ -306,7 +326,9 @@ impl Cluster {
 
     /// Whether any pod is still starting or terminating.
     pub fn in_flight(&self) -> bool {
-        self.pods.values().any(|p| p.ready_at.is_some() || p.gone_at.is_some())
+        self.pods
+            .values()
+            .any(|p| p.ready_at.is_some() || p.gone_at.is_some())
     }
 
     /// Run plan → apply → advance until the plan is empty, nothing is in flight and the plan
@@ -324,9 +346,9 @@ impl Cluster {
                 };
             }
             self.apply(ds, &plan);
-            let step = plan
-                .requeue_after()
-                .map_or(self.config.step, |r| r.min(self.config.step).max(Duration::from_millis(1)));
+            let step = plan.requeue_after().map_or(self.config.step, |r| {
+                r.min(self.config.step).max(Duration::from_millis(1))
+            });
             self.advance(step);
         }
         Outcome {
@@ -344,7 +366,10 @@ impl Cluster {
 
     /// A pod crashes: its phase becomes Failed and it is no longer Ready.
     pub fn crash_pod(&mut self, namespace: &str, name: &str) -> bool {
-        match self.pods.get_mut(&(namespace.to_string(), name.to_string())) {
+        match self
+            .pods
+            .get_mut(&(namespace.to_string(), name.to_string()))
+        {
             Some(p) => {
                 p.pod.phase = PodPhase::Failed;
                 p.pod.ready = Some(ReadyCondition {
@@ -361,7 +386,9 @@ impl Cluster {
     /// A node turns NotReady: Ready=False and the node lifecycle controller's taints
     /// (`not-ready` NoSchedule and NoExecute). Its pods stop being Ready.
     pub fn set_node_not_ready(&mut self, node: &str) -> bool {
-        let Some(n) = self.nodes.get_mut(node) else { return false };
+        let Some(n) = self.nodes.get_mut(node) else {
+            return false;
+        };
         n.conditions.retain(|c| c.kind != "Ready");
         n.conditions.push(NodeCondition {
             kind: "Ready".into(),
@@ -387,7 +414,9 @@ impl Cluster {
 
     /// A node recovers: Ready=True, the not-ready taints removed.
     pub fn set_node_ready(&mut self, node: &str) -> bool {
-        let Some(n) = self.nodes.get_mut(node) else { return false };
+        let Some(n) = self.nodes.get_mut(node) else {
+            return false;
+        };
         n.conditions.retain(|c| c.kind != "Ready");
         n.conditions.push(NodeCondition {
             kind: "Ready".into(),
@@ -419,26 +448,36 @@ impl Cluster {
     /// Delete pods bound to nodes that no longer exist (the pod GC's job).
     pub fn gc_orphaned_pods(&mut self) {
         let nodes = &self.nodes;
-        self.pods
-            .retain(|_, p| p.pod.node_name.as_deref().is_none_or(|n| nodes.contains_key(n)));
+        self.pods.retain(|_, p| {
+            p.pod
+                .node_name
+                .as_deref()
+                .is_none_or(|n| nodes.contains_key(n))
+        });
     }
 
     /// Set a node label.
     pub fn label_node(&mut self, node: &str, key: &str, value: &str) -> bool {
-        let Some(n) = self.nodes.get_mut(node) else { return false };
+        let Some(n) = self.nodes.get_mut(node) else {
+            return false;
+        };
         n.labels.insert(key.into(), value.into());
         true
     }
 
     /// Remove a node label.
     pub fn unlabel_node(&mut self, node: &str, key: &str) -> bool {
-        let Some(n) = self.nodes.get_mut(node) else { return false };
+        let Some(n) = self.nodes.get_mut(node) else {
+            return false;
+        };
         n.labels.shift_remove(key).is_some()
     }
 
     /// Add a taint to a node.
     pub fn taint_node(&mut self, node: &str, taint: Taint) -> bool {
-        let Some(n) = self.nodes.get_mut(node) else { return false };
+        let Some(n) = self.nodes.get_mut(node) else {
+            return false;
+        };
         if !n.taints.contains(&taint) {
             n.taints.push(taint);
         }
@@ -447,7 +486,9 @@ impl Cluster {
 
     /// Remove every taint with this key from a node.
     pub fn untaint_node(&mut self, node: &str, key: &str) -> bool {
-        let Some(n) = self.nodes.get_mut(node) else { return false };
+        let Some(n) = self.nodes.get_mut(node) else {
+            return false;
+        };
         n.taints.retain(|t| t.key != key);
         true
     }
@@ -538,7 +579,8 @@ pub fn preview_rollout(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -
     let mut opts = options.clone();
     opts.now = cluster.now;
     let final_plan = plan(ds, &cluster.snapshot(), &opts);
-    let completes = final_plan.status().updated_number_scheduled == final_plan.status().desired_number_scheduled
+    let completes = final_plan.status().updated_number_scheduled
+        == final_plan.status().desired_number_scheduled
         && final_plan.status().number_available == final_plan.status().desired_number_scheduled;
     if completes {
         stuck.clear();
@@ -558,7 +600,12 @@ fn updated_available(ds: &DaemonSet, cluster: &Cluster, options: &Options, hash:
         .filter(|p| p.pod.deletion_timestamp.is_none())
         .filter(|p| p.pod.controller.as_ref().is_some_and(|c| ds.owns(c)))
         .filter(|p| is_updated(&p.pod, hash, ds.template_generation()))
-        .filter(|p| p.pod.is_available(ds.min_ready_seconds(), add(options.now, cluster.config.step)))
+        .filter(|p| {
+            p.pod.is_available(
+                ds.min_ready_seconds(),
+                add(options.now, cluster.config.step),
+            )
+        })
         .filter_map(|p| p.pod.node_name.as_deref())
         .collect();
     nodes.sort_unstable();

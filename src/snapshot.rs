@@ -526,6 +526,8 @@ pub struct Snapshot {
     pods_by_daemon_set: HashMap<(String, String), Vec<usize>>,
     /// Pod indexes without a controller, by namespace.
     orphans: HashMap<String, Vec<usize>>,
+    /// Interned labels, taints and resources of the nodes, for fast matching.
+    compact: crate::compact::NodeIndex,
 }
 
 impl Snapshot {
@@ -683,6 +685,7 @@ impl Snapshot {
                 }
             }
         }
+        let compact = crate::compact::NodeIndex::build(&nodes, &usage);
         let node_names = std::sync::Arc::new(nodes.iter().map(|n| n.name.clone()).collect());
         Ok(Snapshot {
             node_names,
@@ -694,6 +697,7 @@ impl Snapshot {
             pods_by_target,
             pods_by_daemon_set,
             orphans,
+            compact,
         })
     }
 
@@ -719,6 +723,10 @@ impl Snapshot {
 
     pub(crate) fn node_names(&self) -> std::sync::Arc<Vec<String>> {
         std::sync::Arc::clone(&self.node_names)
+    }
+
+    pub(crate) fn node_index(&self) -> &crate::compact::NodeIndex {
+        &self.compact
     }
 
     pub(crate) fn node_position(&self, name: &str) -> Option<usize> {

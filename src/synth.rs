@@ -129,38 +129,66 @@ pub fn cluster(shape: &ClusterShape) -> GeneratedCluster {
         let control_plane = i % 500 == 0;
         let l = &mut node.labels;
         l.insert("kubernetes.io/hostname".into(), name.clone());
-        l.insert("kubernetes.io/os".into(), if rng.chance(97) { "linux" } else { "windows" }.into());
+        l.insert(
+            "kubernetes.io/os".into(),
+            if rng.chance(97) { "linux" } else { "windows" }.into(),
+        );
         l.insert("kubernetes.io/arch".into(), arch.into());
         l.insert("topology.kubernetes.io/region".into(), "region-1".into());
-        l.insert("topology.kubernetes.io/zone".into(), (*rng.pick(ZONES)).into());
+        l.insert(
+            "topology.kubernetes.io/zone".into(),
+            (*rng.pick(ZONES)).into(),
+        );
         l.insert("node.kubernetes.io/instance-type".into(), itype.into());
         l.insert("pool".into(), pool.into());
         l.insert("rack".into(), format!("rack-{}", rng.below(50)));
-        l.insert("disk".into(), if rng.chance(60) { "ssd" } else { "hdd" }.into());
+        l.insert(
+            "disk".into(),
+            if rng.chance(60) { "ssd" } else { "hdd" }.into(),
+        );
         if control_plane {
-            l.insert("node-role.kubernetes.io/control-plane".into(), String::new());
-            node.taints.push(Taint::new("node-role.kubernetes.io/control-plane", "", TaintEffect::NoSchedule));
+            l.insert(
+                "node-role.kubernetes.io/control-plane".into(),
+                String::new(),
+            );
+            node.taints.push(Taint::new(
+                "node-role.kubernetes.io/control-plane",
+                "",
+                TaintEffect::NoSchedule,
+            ));
         }
         if pool == "gpu" {
-            node.taints.push(Taint::new("nvidia.com/gpu", "present", TaintEffect::NoSchedule));
-            node.allocatable.insert("nvidia.com/gpu".into(), Quantity::from_units(4));
+            node.taints.push(Taint::new(
+                "nvidia.com/gpu",
+                "present",
+                TaintEffect::NoSchedule,
+            ));
+            node.allocatable
+                .insert("nvidia.com/gpu".into(), Quantity::from_units(4));
         }
         if pool == "compute" && rng.chance(30) {
-            node.taints.push(Taint::new("dedicated", "batch", TaintEffect::NoSchedule));
+            node.taints
+                .push(Taint::new("dedicated", "batch", TaintEffect::NoSchedule));
         }
         let not_ready = rng.chance(shape.not_ready_percent);
         if not_ready {
-            node.taints.push(Taint::new(keys::NOT_READY, "", TaintEffect::NoSchedule));
-            node.taints.push(Taint::new(keys::NOT_READY, "", TaintEffect::NoExecute));
+            node.taints
+                .push(Taint::new(keys::NOT_READY, "", TaintEffect::NoSchedule));
+            node.taints
+                .push(Taint::new(keys::NOT_READY, "", TaintEffect::NoExecute));
         }
         if rng.chance(shape.cordoned_percent) {
             node.unschedulable = true;
-            node.taints.push(Taint::new(keys::UNSCHEDULABLE, "", TaintEffect::NoSchedule));
+            node.taints
+                .push(Taint::new(keys::UNSCHEDULABLE, "", TaintEffect::NoSchedule));
         }
-        node.allocatable.insert("cpu".into(), cpu_milli(cpus * 1000 - 100));
+        node.allocatable
+            .insert("cpu".into(), cpu_milli(cpus * 1000 - 100));
         node.allocatable.insert("memory".into(), gib(mem - 1));
-        node.allocatable.insert("pods".into(), Quantity::from_units(110));
-        node.allocatable.insert("ephemeral-storage".into(), gib(100));
+        node.allocatable
+            .insert("pods".into(), Quantity::from_units(110));
+        node.allocatable
+            .insert("ephemeral-storage".into(), gib(100));
         node.allocatable.sort_keys();
         node.capacity = node.allocatable.clone();
         node.conditions.push(NodeCondition {
@@ -183,7 +211,10 @@ pub fn cluster(shape: &ClusterShape) -> GeneratedCluster {
             pod.creation_timestamp = Some(t0);
             let mut requests = ResourceList::new();
             requests.insert("cpu".into(), cpu_milli(100 * (1 + rng.below(5) as i64)));
-            requests.insert("memory".into(), Quantity::parse(&format!("{}Mi", 128 * (1 + rng.below(8)))).unwrap_or_default());
+            requests.insert(
+                "memory".into(),
+                Quantity::parse(&format!("{}Mi", 128 * (1 + rng.below(8)))).unwrap_or_default(),
+            );
             pod.containers.push(Container {
                 name: "web".into(),
                 requests,
@@ -249,8 +280,10 @@ spec:
 /// The same DaemonSet with another image: a template change that starts a rollout.
 pub fn daemon_set_updated(variant: usize) -> DaemonSet {
     let mut doc = daemon_set(variant).to_json();
-    doc["spec"]["template"]["spec"]["containers"][0]["image"] = format!("registry.example/agent:{variant}.1").into();
-    DaemonSet::from_json_value(&doc).unwrap_or_else(|e| panic!("synthetic DaemonSet is invalid: {e}"))
+    doc["spec"]["template"]["spec"]["containers"][0]["image"] =
+        format!("registry.example/agent:{variant}.1").into();
+    DaemonSet::from_json_value(&doc)
+        .unwrap_or_else(|e| panic!("synthetic DaemonSet is invalid: {e}"))
 }
 
 /// One Running, Ready pod of `ds` with revision hash `hash` on every node where it should run.
@@ -264,7 +297,8 @@ pub fn daemon_pods(ds: &DaemonSet, nodes: &[Node], hash: &str, ready_since: Time
         let mut pod = Pod::new(ds.namespace(), format!("{}-{}", ds.name(), node.name));
         pod.uid = Some(format!("uid-{}-{}", ds.name(), node.name));
         pod.labels = ds.template().labels.clone();
-        pod.labels.insert(REVISION_HASH_LABEL.into(), hash.to_string());
+        pod.labels
+            .insert(REVISION_HASH_LABEL.into(), hash.to_string());
         pod.controller = Some(OwnerRef {
             api_version: "apps/v1".into(),
             kind: "DaemonSet".into(),
@@ -287,12 +321,17 @@ pub fn daemon_pods(ds: &DaemonSet, nodes: &[Node], hash: &str, ready_since: Time
 
 /// Build a snapshot from generated parts (names are unique by construction).
 pub fn snapshot(nodes: Vec<Node>, pods: Vec<Pod>) -> Snapshot {
-    Snapshot::new(nodes, pods, Vec::new()).unwrap_or_else(|e| panic!("synthetic snapshot is invalid: {e}"))
+    Snapshot::new(nodes, pods, Vec::new())
+        .unwrap_or_else(|e| panic!("synthetic snapshot is invalid: {e}"))
 }
 
 fn yaml_map(out: &mut String, indent: &str, map: &Labels) {
     for (k, v) in map {
-        let _ = writeln!(out, "{indent}{k}: {}", serde_json::to_string(v).unwrap_or_default());
+        let _ = writeln!(
+            out,
+            "{indent}{k}: {}",
+            serde_json::to_string(v).unwrap_or_default()
+        );
     }
 }
 
@@ -306,7 +345,11 @@ fn yaml_resources(out: &mut String, indent: &str, list: &ResourceList) {
 pub fn to_yaml(nodes: &[Node], pods: &[Pod]) -> String {
     let mut out = String::from("apiVersion: v1\nkind: List\nitems:\n");
     for n in nodes {
-        let _ = writeln!(out, "- apiVersion: v1\n  kind: Node\n  metadata:\n    name: {}\n    labels:", n.name);
+        let _ = writeln!(
+            out,
+            "- apiVersion: v1\n  kind: Node\n  metadata:\n    name: {}\n    labels:",
+            n.name
+        );
         yaml_map(&mut out, "      ", &n.labels);
         out.push_str("  spec:\n");
         if n.unschedulable {
@@ -315,7 +358,11 @@ pub fn to_yaml(nodes: &[Node], pods: &[Pod]) -> String {
         if !n.taints.is_empty() {
             out.push_str("    taints:\n");
             for t in &n.taints {
-                let _ = writeln!(out, "    - key: {}\n      value: \"{}\"\n      effect: {}", t.key, t.value, t.effect);
+                let _ = writeln!(
+                    out,
+                    "    - key: {}\n      value: \"{}\"\n      effect: {}",
+                    t.key, t.value, t.effect
+                );
             }
         }
         out.push_str("  status:\n    allocatable:\n");
@@ -324,7 +371,11 @@ pub fn to_yaml(nodes: &[Node], pods: &[Pod]) -> String {
         yaml_resources(&mut out, "      ", &n.capacity);
         out.push_str("    conditions:\n");
         for c in &n.conditions {
-            let _ = writeln!(out, "    - type: {}\n      status: \"{}\"", c.kind, c.status);
+            let _ = writeln!(
+                out,
+                "    - type: {}\n      status: \"{}\"",
+                c.kind, c.status
+            );
             if let Some(t) = c.last_transition_time {
                 let _ = writeln!(out, "      lastTransitionTime: \"{t}\"");
             }
@@ -362,7 +413,11 @@ pub fn to_yaml(nodes: &[Node], pods: &[Pod]) -> String {
         }
         out.push_str("    containers:\n");
         for c in &p.containers {
-            let _ = writeln!(out, "    - name: {}\n      image: example\n      resources:\n        requests:", c.name);
+            let _ = writeln!(
+                out,
+                "    - name: {}\n      image: example\n      resources:\n        requests:",
+                c.name
+            );
             yaml_resources(&mut out, "          ", &c.requests);
         }
         let phase = match p.phase {
@@ -374,7 +429,11 @@ pub fn to_yaml(nodes: &[Node], pods: &[Pod]) -> String {
         };
         let _ = writeln!(out, "  status:\n    phase: {phase}");
         if let Some(r) = p.ready {
-            let _ = writeln!(out, "    conditions:\n    - type: Ready\n      status: \"{}\"", if r.ready { "True" } else { "False" });
+            let _ = writeln!(
+                out,
+                "    conditions:\n    - type: Ready\n      status: \"{}\"",
+                if r.ready { "True" } else { "False" }
+            );
             if let Some(t) = r.last_transition_time {
                 let _ = writeln!(out, "      lastTransitionTime: \"{t}\"");
             }

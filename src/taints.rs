@@ -139,6 +139,19 @@ impl TolerationOperator {
     }
 }
 
+/// An int64 written in canonical decimal form: `0`, or an optional `-` and digits without a
+/// leading zero. `+1`, `007` and `-0` are not.
+// upstream: apimachinery api/validate/content IsDecimalInteger, then strconv.ParseInt
+fn canonical_int(s: &str) -> Option<i64> {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let canonical = match digits.as_bytes() {
+        [] => false,
+        [b'0'] => digits.len() == s.len(),
+        [first, rest @ ..] => (b'1'..=b'9').contains(first) && rest.iter().all(u8::is_ascii_digit),
+    };
+    if canonical { s.parse().ok() } else { None }
+}
+
 /// A pod toleration.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -190,9 +203,9 @@ impl Toleration {
                 if !comparison_operators {
                     return false;
                 }
-                match (taint.value.parse::<i64>(), self.value.parse::<i64>()) {
-                    (Ok(t), Ok(v)) if self.operator == TolerationOperator::Lt => t < v,
-                    (Ok(t), Ok(v)) => t > v,
+                match (canonical_int(&taint.value), canonical_int(&self.value)) {
+                    (Some(t), Some(v)) if self.operator == TolerationOperator::Lt => t < v,
+                    (Some(t), Some(v)) => t > v,
                     _ => false,
                 }
             }
@@ -318,6 +331,14 @@ impl Toleration {
         serde_json::Value::Object(map)
     }
 
+    /// Equal as the API server's semantic deep-equality sees it (every field, the operator as
+    /// its value: an omitted operator is not `Equal`).
+    fn is_deep_equal(&self, other: &Toleration) -> bool {
+        self.same_identity(other)
+            && self.toleration_seconds == other.toleration_seconds
+            && self.operator_written == other.operator_written
+    }
+
     // upstream: core/v1 toleration.go MatchToleration (tolerationSeconds not compared)
     fn same_identity(&self, other: &Toleration) -> bool {
         self.key == other.key
@@ -370,14 +391,15 @@ pub fn default_daemon_tolerations(host_network: bool) -> Vec<Toleration> {
 pub fn with_daemon_tolerations(tolerations: &[Toleration], host_network: bool) -> Vec<Toleration> {
     let mut out = tolerations.to_vec();
     for default in default_daemon_tolerations(host_network) {
+        let same = |t: &Toleration| t.same_identity(&default);
+        if out.iter().any(|t| same(t) && t.is_deep_equal(&default)) {
+            // upstream stops at an entry already equal to the default: nothing changes.
+            continue;
+        }
         let mut found = false;
-        for existing in out.iter_mut() {
-            if existing.same_identity(&default) {
-                found = true;
-                if *existing != default {
-                    *existing = default.clone();
-                }
-            }
+        for existing in out.iter_mut().filter(|t| same(t)) {
+            *existing = default.clone();
+            found = true;
         }
         if !found {
             out.push(default);

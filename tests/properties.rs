@@ -11,8 +11,8 @@
 
 use daemonset_planner::sim::{Cluster, SimConfig};
 use daemonset_planner::{
-    DaemonSet, Node, NodeCondition, Options, OwnerRef, Plan, Pod, PodPhase, Quantity, ReadyCondition, Snapshot,
-    Taint, TaintEffect, Timestamp, plan,
+    DaemonSet, Node, NodeCondition, Options, OwnerRef, Plan, Pod, PodPhase, Quantity,
+    ReadyCondition, Snapshot, Taint, TaintEffect, Timestamp, plan,
 };
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -49,44 +49,48 @@ struct DsSpec {
     strategy: u8,
     amount: u8,
     min_ready: u8,
-    image: u8,
 }
 
 fn node_strategy() -> impl Strategy<Value = NodeSpec> {
-    (0u8..3, 0u8..3, 0u8..6, 1u8..8, prop::bool::weighted(0.08)).prop_map(|(zone, disk, taint, cpu, not_ready)| {
-        NodeSpec {
+    (0u8..3, 0u8..3, 0u8..6, 1u8..8, prop::bool::weighted(0.08)).prop_map(
+        |(zone, disk, taint, cpu, not_ready)| NodeSpec {
             zone,
             disk,
             taint,
             cpu,
             not_ready,
-        }
-    })
+        },
+    )
 }
 
 fn pod_strategy(nodes: usize) -> impl Strategy<Value = PodSpec> {
-    (0..nodes.max(1) + 2, 0u8..6, 0u8..6, any::<bool>(), prop::bool::weighted(0.1), 0u8..50).prop_map(
-        |(node, kind, phase, ready, terminating, age)| PodSpec {
+    (
+        0..nodes.max(1) + 2,
+        0u8..6,
+        0u8..6,
+        any::<bool>(),
+        prop::bool::weighted(0.1),
+        0u8..50,
+    )
+        .prop_map(|(node, kind, phase, ready, terminating, age)| PodSpec {
             node,
             kind,
             phase,
             ready,
             terminating,
             age,
-        },
-    )
+        })
 }
 
 fn ds_strategy() -> impl Strategy<Value = DsSpec> {
-    (0u8..4, 0u8..4, 0u8..4, 0u8..5, 0u8..4, 0u8..3, 0u8..2).prop_map(
-        |(node_selector, affinity, tolerate, strategy, amount, min_ready, image)| DsSpec {
+    (0u8..4, 0u8..4, 0u8..4, 0u8..5, 0u8..4, 0u8..3).prop_map(
+        |(node_selector, affinity, tolerate, strategy, amount, min_ready)| DsSpec {
             node_selector,
             affinity,
             tolerate,
             strategy,
             amount,
             min_ready,
-            image,
         },
     )
 }
@@ -101,8 +105,12 @@ fn daemon_set(spec: &DsSpec, image: u8) -> DaemonSet {
         _ => "",
     };
     let affinity = match spec.affinity {
-        1 => "affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [{key: zone, operator: In, values: [a, b]}]}]}}}",
-        2 => "affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [{key: zone, operator: NotIn, values: [c]}]}, {matchExpressions: [{key: disk, operator: Exists}]}]}}}",
+        1 => {
+            "affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [{key: zone, operator: In, values: [a, b]}]}]}}}"
+        }
+        2 => {
+            "affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [{key: zone, operator: NotIn, values: [c]}]}, {matchExpressions: [{key: disk, operator: Exists}]}]}}}"
+        }
         _ => "",
     };
     let tolerations = match spec.tolerate {
@@ -113,9 +121,12 @@ fn daemon_set(spec: &DsSpec, image: u8) -> DaemonSet {
     let amounts = ["1", "2", "30%", "100%"];
     let strategy = match spec.strategy {
         0 => "type: OnDelete".to_string(),
-        1 | 2 => format!("type: RollingUpdate\n    rollingUpdate: {{maxUnavailable: \"{}\"}}", amounts[spec.amount as usize])
-            .replace("\"1\"", "1")
-            .replace("\"2\"", "2"),
+        1 | 2 => format!(
+            "type: RollingUpdate\n    rollingUpdate: {{maxUnavailable: \"{}\"}}",
+            amounts[spec.amount as usize]
+        )
+        .replace("\"1\"", "1")
+        .replace("\"2\"", "2"),
         _ => format!(
             "type: RollingUpdate\n    rollingUpdate: {{maxUnavailable: 0, maxSurge: \"{}\"}}",
             amounts[spec.amount as usize]
@@ -152,21 +163,35 @@ fn build_nodes(specs: &[NodeSpec]) -> Vec<Node> {
         .map(|(i, s)| {
             let mut n = Node::new(format!("n{i:03}"));
             n.labels.insert("kubernetes.io/os".into(), "linux".into());
-            n.labels.insert("zone".into(), ZONES[s.zone as usize].into());
+            n.labels
+                .insert("zone".into(), ZONES[s.zone as usize].into());
             if s.disk < 3 {
-                n.labels.insert("disk".into(), DISKS[s.disk as usize].into());
+                n.labels
+                    .insert("disk".into(), DISKS[s.disk as usize].into());
             }
             match s.taint {
-                1 => n.taints.push(Taint::new("dedicated", "x", TaintEffect::NoSchedule)),
-                2 => n.taints.push(Taint::new("maintenance", "", TaintEffect::NoExecute)),
-                3 => n.taints.push(Taint::new("soft", "", TaintEffect::PreferNoSchedule)),
+                1 => n
+                    .taints
+                    .push(Taint::new("dedicated", "x", TaintEffect::NoSchedule)),
+                2 => n
+                    .taints
+                    .push(Taint::new("maintenance", "", TaintEffect::NoExecute)),
+                3 => n
+                    .taints
+                    .push(Taint::new("soft", "", TaintEffect::PreferNoSchedule)),
                 _ => {}
             }
             if s.not_ready {
-                n.taints.push(Taint::new("node.kubernetes.io/not-ready", "", TaintEffect::NoSchedule));
+                n.taints.push(Taint::new(
+                    "node.kubernetes.io/not-ready",
+                    "",
+                    TaintEffect::NoSchedule,
+                ));
             }
-            n.allocatable.insert("cpu".into(), Quantity::from_units(i64::from(s.cpu)));
-            n.allocatable.insert("pods".into(), Quantity::from_units(110));
+            n.allocatable
+                .insert("cpu".into(), Quantity::from_units(i64::from(s.cpu)));
+            n.allocatable
+                .insert("pods".into(), Quantity::from_units(110));
             n.conditions.push(NodeCondition {
                 kind: "Ready".into(),
                 status: if s.not_ready { "False" } else { "True" }.into(),
@@ -183,7 +208,11 @@ fn build_pods(specs: &[PodSpec], nodes: usize, old_hash: &str, new_hash: &str) -
         .enumerate()
         .map(|(i, s)| {
             let mut p = Pod::new("sys", format!("p{i:03}"));
-            let node = if s.node < nodes { format!("n{:03}", s.node) } else { format!("gone-{}", s.node) };
+            let node = if s.node < nodes {
+                format!("n{:03}", s.node)
+            } else {
+                format!("gone-{}", s.node)
+            };
             p.node_name = Some(node);
             p.labels.insert("app".into(), "agent".into());
             let owner = |kind: &str, name: &str| OwnerRef {
@@ -195,15 +224,24 @@ fn build_pods(specs: &[PodSpec], nodes: usize, old_hash: &str, new_hash: &str) -
             };
             match s.kind {
                 0 | 1 => {
-                    p.controller = Some(OwnerRef { uid: Some("ds-uid".into()), ..owner("DaemonSet", "agent") });
-                    p.labels.insert("controller-revision-hash".into(), new_hash.into());
+                    p.controller = Some(OwnerRef {
+                        uid: Some("ds-uid".into()),
+                        ..owner("DaemonSet", "agent")
+                    });
+                    p.labels
+                        .insert("controller-revision-hash".into(), new_hash.into());
                 }
                 2 | 3 => {
-                    p.controller = Some(OwnerRef { uid: Some("ds-uid".into()), ..owner("DaemonSet", "agent") });
-                    p.labels.insert("controller-revision-hash".into(), old_hash.into());
+                    p.controller = Some(OwnerRef {
+                        uid: Some("ds-uid".into()),
+                        ..owner("DaemonSet", "agent")
+                    });
+                    p.labels
+                        .insert("controller-revision-hash".into(), old_hash.into());
                 }
                 4 => {
-                    p.labels.insert("controller-revision-hash".into(), old_hash.into());
+                    p.labels
+                        .insert("controller-revision-hash".into(), old_hash.into());
                 }
                 _ => p.controller = Some(owner("ReplicaSet", "web")),
             }
@@ -235,23 +273,45 @@ fn json(plan: &Plan) -> String {
 fn check_safety(ds: &DaemonSet, snapshot: &Snapshot, p: &Plan) {
     let mut nodes = BTreeSet::new();
     for c in p.creates() {
-        assert!(nodes.insert(c.node.clone()), "two creates for node {}", c.node);
+        assert!(
+            nodes.insert(c.node.clone()),
+            "two creates for node {}",
+            c.node
+        );
         let has_current = snapshot.pods().iter().any(|pod| {
             pod.node_name.as_deref() == Some(c.node.as_str())
                 && pod.deletion_timestamp.is_none()
                 && pod.revision_hash() == Some(p.revision_hash())
-                && pod.controller.as_ref().is_some_and(|o| o.kind == "DaemonSet" && o.name == ds.name())
+                && pod
+                    .controller
+                    .as_ref()
+                    .is_some_and(|o| o.kind == "DaemonSet" && o.name == ds.name())
                 && !pod.phase.is_terminal()
         });
-        assert!(!has_current, "create on {} which already runs a current pod", c.node);
+        assert!(
+            !has_current,
+            "create on {} which already runs a current pod",
+            c.node
+        );
     }
     let adopted: BTreeSet<&str> = p.adoptions().iter().map(|r| r.name.as_str()).collect();
     let mut deleted = BTreeSet::new();
     for d in p.deletes() {
         assert!(deleted.insert(d.pod.clone()), "pod {} deleted twice", d.pod);
-        let pod = snapshot.pods().iter().find(|x| x.name == d.pod).expect("deleted pod exists");
-        let owned = pod.controller.as_ref().is_some_and(|o| o.kind == "DaemonSet" && o.name == ds.name());
-        assert!(owned || adopted.contains(d.pod.as_str()), "deletes pod {} it does not own", d.pod);
+        let pod = snapshot
+            .pods()
+            .iter()
+            .find(|x| x.name == d.pod)
+            .expect("deleted pod exists");
+        let owned = pod
+            .controller
+            .as_ref()
+            .is_some_and(|o| o.kind == "DaemonSet" && o.name == ds.name());
+        assert!(
+            owned || adopted.contains(d.pod.as_str()),
+            "deletes pod {} it does not own",
+            d.pod
+        );
     }
 }
 
@@ -260,20 +320,39 @@ fn check_safety(ds: &DaemonSet, snapshot: &Snapshot, p: &Plan) {
 fn check_converged(ds: &DaemonSet, snapshot: &Snapshot, now: Timestamp) {
     let p = plan(ds, snapshot, &Options::at(now));
     for entry in p.nodes() {
-        if !entry.decision.should_run {
+        // A NotReady node that the DaemonSet tolerates keeps its pod, but no pod there can be
+        // Ready: convergence is judged on Ready nodes.
+        let node_ready = snapshot.node(entry.node).is_some_and(|n| n.ready_status() == Some("True"));
+        if !entry.decision.should_run || !node_ready {
             continue;
         }
         let pods: Vec<&Pod> = snapshot
             .pods()
             .iter()
             .filter(|pod| pod.node_name.as_deref() == Some(entry.node))
-            .filter(|pod| pod.controller.as_ref().is_some_and(|o| o.kind == "DaemonSet" && o.name == ds.name()))
+            .filter(|pod| {
+                pod.controller
+                    .as_ref()
+                    .is_some_and(|o| o.kind == "DaemonSet" && o.name == ds.name())
+            })
             .filter(|pod| ds.selector().matches(&pod.labels) && pod.deletion_timestamp.is_none())
             .collect();
         assert_eq!(pods.len(), 1, "node {} has {} pods", entry.node, pods.len());
-        assert!(pods[0].is_available(ds.min_ready_seconds(), now), "pod on {} not available", entry.node);
-        if matches!(ds.update_strategy(), daemonset_planner::UpdateStrategy::RollingUpdate(_)) {
-            assert_eq!(pods[0].revision_hash(), Some(p.revision_hash()), "pod on {} not current", entry.node);
+        assert!(
+            pods[0].is_available(ds.min_ready_seconds(), now),
+            "pod on {} not available",
+            entry.node
+        );
+        if matches!(
+            ds.update_strategy(),
+            daemonset_planner::UpdateStrategy::RollingUpdate(_)
+        ) {
+            assert_eq!(
+                pods[0].revision_hash(),
+                Some(p.revision_hash()),
+                "pod on {} not current",
+                entry.node
+            );
         }
     }
 }
@@ -390,9 +469,9 @@ proptest! {
             cluster.advance(Duration::from_secs(5));
         }
         // Faults stop: nodes recover.
-        for i in 0..nodes.len() {
+        for (i, spec) in nodes.iter().enumerate() {
             let name = format!("n{i:03}");
-            if !nodes[i].not_ready {
+            if !spec.not_ready {
                 cluster.set_node_ready(&name);
             }
             cluster.untaint_node(&name, "maintenance");

@@ -1,0 +1,329 @@
+//! A compact, interned view of the snapshot's nodes, and DaemonSet matchers compiled against
+//! it, so that deciding a node costs a few integer comparisons and no allocation.
+//!
+//! Strings (label keys and values) are interned once per snapshot; each node's labels become a
+//! slice of `(key, value)` ids sorted by key; taints become ids into the snapshot's table of
+//! distinct taints; allocatable and used resources become `(resource id, nano-units)` pairs.
+//! A DaemonSet is compiled against that view once per plan: its node selector and affinity
+//! turn into ids, its tolerations into one "blocks scheduling" and one "blocks execution" bit
+//! per distinct taint. Matching a node then touches only that node's slices.
+
+use std::collections::HashMap;
+
+use crate::options::Options;
+use crate::placement::is_fit_resource;
+use crate::selector::{NodeSelectorOperator, NodeSelectorRequirement};
+use crate::snapshot::{Node, NodeUsage};
+use crate::spec::DaemonSet;
+use crate::taints::{Taint, TaintEffect};
+
+const MISSING: u32 = u32::MAX;
+
+/// The interned view of a snapshot's nodes.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct NodeIndex {
+    strings: HashMap<String, u32>,
+    ints: Vec<Option<i64>>,
+    label_start: Vec<u32>,
+    labels: Vec<(u32, u32)>,
+    taint_start: Vec<u32>,
+    taint_ids: Vec<u32>,
+    taints: Vec<Taint>,
+    resource_start: Vec<u32>,
+    /// `(resource id, allocatable nanos, requested by the node's pods)` per node, sorted by
+    /// resource id.
+    resources: Vec<(u32, i128, i128)>,
+    /// Allocatable pod count, and pods bound, per node (`None`: the node lists no `pods`).
+    pods: Vec<(Option<i128>, i128)>,
+    /// Whether other pods hold host ports on the node.
+    host_ports: Vec<bool>,
+}
+
+impl NodeIndex {
+    fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.strings.get(s) {
+            return id;
+        }
+        let id = self.ints.len() as u32;
+        self.strings.insert(s.to_string(), id);
+        self.ints.push(s.parse::<i64>().ok());
+        id
+    }
+
+    fn id(&self, s: &str) -> u32 {
+        self.strings.get(s).copied().unwrap_or(MISSING)
+    }
+
+    pub(crate) fn build(nodes: &[Node], usage: &[NodeUsage]) -> NodeIndex {
+        let mut idx = NodeIndex::default();
+        let mut taint_table: HashMap<Taint, u32> = HashMap::new();
+        idx.label_start.push(0);
+        idx.taint_start.push(0);
+        idx.resource_start.push(0);
+        for node in nodes {
+            let start = idx.labels.len();
+            for (k, v) in &node.labels {
+                let pair = (idx.intern(k), idx.intern(v));
+                idx.labels.push(pair);
+            }
+            idx.labels[start..].sort_unstable();
+            idx.label_start.push(idx.labels.len() as u32);
+            for t in &node.taints {
+                let next = idx.taints.len() as u32;
+                let id = *taint_table.entry(t.clone()).or_insert(next);
+                if id == next {
+                    idx.taints.push(t.clone());
+                }
+                idx.taint_ids.push(id);
+            }
+            idx.taint_start.push(idx.taint_ids.len() as u32);
+            let start = idx.resources.len();
+            let used = &usage[idx.pods.len()];
+            for (res, q) in &node.allocatable {
+                let requested = used.requested.get(res).map_or(0, |u| u.nanos());
+                let entry = (idx.intern(res), q.nanos(), requested);
+                idx.resources.push(entry);
+            }
+            idx.resources[start..].sort_unstable();
+            idx.resource_start.push(idx.resources.len() as u32);
+            let allowed = node.allocatable.get("pods").map(|q| q.units_ceil());
+            idx.pods.push((allowed, i128::from(used.pod_count)));
+            idx.host_ports.push(!used.host_ports.is_empty());
+        }
+        idx
+    }
+
+    fn labels(&self, n: usize) -> &[(u32, u32)] {
+        &self.labels[self.label_start[n] as usize..self.label_start[n + 1] as usize]
+    }
+
+    fn label(&self, n: usize, key: u32) -> Option<u32> {
+        let labels = self.labels(n);
+        labels
+            .binary_search_by_key(&key, |&(k, _)| k)
+            .ok()
+            .map(|i| labels[i].1)
+    }
+
+    fn taint_ids(&self, n: usize) -> &[u32] {
+        &self.taint_ids[self.taint_start[n] as usize..self.taint_start[n + 1] as usize]
+    }
+
+    fn resources(&self, n: usize) -> &[(u32, i128, i128)] {
+        &self.resources[self.resource_start[n] as usize..self.resource_start[n + 1] as usize]
+    }
+}
+
+#[derive(Debug)]
+struct Requirement {
+    key: u32,
+    operator: NodeSelectorOperator,
+    values: Vec<u32>,
+    bound: Option<i64>,
+    broken: bool,
+}
+
+#[derive(Debug)]
+struct Term {
+    expressions: Vec<Requirement>,
+    fields: Vec<(NodeSelectorOperator, String)>,
+    broken: bool,
+    empty: bool,
+}
+
+/// A DaemonSet's placement predicates compiled against one snapshot's [`NodeIndex`].
+#[derive(Debug)]
+pub(crate) struct Matcher {
+    node_name: Option<String>,
+    selector: Vec<(u32, u32)>,
+    terms: Option<Vec<Term>>,
+    blocks_schedule: Vec<bool>,
+    blocks_execute: Vec<bool>,
+    /// The daemon pod's requests of resources the scheduler checks: `(id, nanos)`.
+    requests: Vec<(u32, i128)>,
+    has_host_ports: bool,
+}
+
+fn compile_requirement(idx: &NodeIndex, r: &NodeSelectorRequirement) -> Requirement {
+    let mut values: Vec<u32> = r.values.iter().map(|v| idx.id(v)).collect();
+    values.sort_unstable();
+    let (bound, broken) = match r.operator {
+        NodeSelectorOperator::In | NodeSelectorOperator::NotIn => (None, r.values.is_empty()),
+        NodeSelectorOperator::Exists | NodeSelectorOperator::DoesNotExist => {
+            (None, !r.values.is_empty())
+        }
+        NodeSelectorOperator::Gt | NodeSelectorOperator::Lt => match r.values.as_slice() {
+            [one] => match one.parse::<i64>() {
+                Ok(b) => (Some(b), false),
+                Err(_) => (None, true),
+            },
+            _ => (None, true),
+        },
+    };
+    Requirement {
+        key: idx.id(&r.key),
+        operator: r.operator,
+        values,
+        bound,
+        broken,
+    }
+}
+
+impl Matcher {
+    pub(crate) fn compile(ds: &DaemonSet, idx: &NodeIndex, options: &Options) -> Matcher {
+        let spec = &ds.template.spec;
+        let selector = spec
+            .node_selector
+            .iter()
+            .map(|(k, v)| (idx.id(k), idx.id(v)))
+            .collect();
+        let terms = spec.required_node_affinity.as_ref().map(|required| {
+            required
+                .node_selector_terms
+                .iter()
+                .map(|t| {
+                    let expressions: Vec<Requirement> = t
+                        .match_expressions
+                        .iter()
+                        .map(|r| compile_requirement(idx, r))
+                        .collect();
+                    let mut broken = expressions.iter().any(|r| r.broken);
+                    let mut fields = Vec::new();
+                    for f in &t.match_fields {
+                        match (f.key.as_str(), f.operator, f.values.as_slice()) {
+                            (
+                                "metadata.name",
+                                op @ (NodeSelectorOperator::In | NodeSelectorOperator::NotIn),
+                                [v],
+                            ) => fields.push((op, v.clone())),
+                            _ => broken = true,
+                        }
+                    }
+                    Term {
+                        empty: t.match_expressions.is_empty() && t.match_fields.is_empty(),
+                        expressions,
+                        fields,
+                        broken,
+                    }
+                })
+                .collect()
+        });
+        let cmp = options.taint_toleration_comparison_operators;
+        let tolerated = |t: &Taint| {
+            ds.compiled
+                .tolerations
+                .iter()
+                .any(|tol| tol.tolerates(t, cmp))
+        };
+        let mut blocks_schedule = Vec::with_capacity(idx.taints.len());
+        let mut blocks_execute = Vec::with_capacity(idx.taints.len());
+        for t in &idx.taints {
+            let ok = tolerated(t);
+            blocks_schedule
+                .push(!ok && matches!(t.effect, TaintEffect::NoSchedule | TaintEffect::NoExecute));
+            blocks_execute.push(!ok && t.effect == TaintEffect::NoExecute);
+        }
+        let requests = ds
+            .compiled
+            .requests
+            .iter()
+            .filter(|(res, q)| q.is_positive() && is_fit_resource(res))
+            .map(|(res, q)| (idx.id(res), q.nanos()))
+            .collect();
+        Matcher {
+            node_name: spec.node_name.clone(),
+            selector,
+            terms,
+            blocks_schedule,
+            blocks_execute,
+            requests,
+            has_host_ports: !ds.compiled.host_ports.is_empty(),
+        }
+    }
+
+    /// True when the daemon pod certainly fits on node `n` (free resources, pod count, no host
+    /// port in use by others). False means "look closer": the full check decides.
+    pub(crate) fn surely_fits(&self, idx: &NodeIndex, n: usize) -> bool {
+        if self.has_host_ports && idx.host_ports[n] {
+            return false;
+        }
+        let resources = idx.resources(n);
+        if resources.is_empty() {
+            return true;
+        }
+        for &(res, wanted) in &self.requests {
+            let Ok(i) = resources.binary_search_by_key(&res, |&(r, _, _)| r) else {
+                return false;
+            };
+            let (_, alloc, used) = resources[i];
+            if wanted > alloc - used {
+                return false;
+            }
+        }
+        matches!(idx.pods[n], (Some(allowed), used) if used < allowed)
+    }
+
+    fn requirement_matches(idx: &NodeIndex, n: usize, r: &Requirement) -> bool {
+        let found = if r.key == MISSING {
+            None
+        } else {
+            idx.label(n, r.key)
+        };
+        match r.operator {
+            NodeSelectorOperator::In => found.is_some_and(|v| r.values.binary_search(&v).is_ok()),
+            NodeSelectorOperator::NotIn => {
+                found.is_none_or(|v| r.values.binary_search(&v).is_err())
+            }
+            NodeSelectorOperator::Exists => found.is_some(),
+            NodeSelectorOperator::DoesNotExist => found.is_none(),
+            NodeSelectorOperator::Gt | NodeSelectorOperator::Lt => {
+                let (Some(v), Some(bound)) = (found.and_then(|v| idx.ints[v as usize]), r.bound)
+                else {
+                    return false;
+                };
+                if r.operator == NodeSelectorOperator::Gt {
+                    v > bound
+                } else {
+                    v < bound
+                }
+            }
+        }
+    }
+
+    /// `(should_run, should_continue_running)` for node `n` named `name`.
+    // upstream: daemon_controller.go NodeShouldRunDaemonPod (same rules as placement::node_decision)
+    pub(crate) fn eval(&self, idx: &NodeIndex, n: usize, name: &str) -> (bool, bool) {
+        if self.node_name.as_deref().is_some_and(|w| w != name) {
+            return (false, false);
+        }
+        for &(k, v) in &self.selector {
+            if k == MISSING || v == MISSING || idx.label(n, k) != Some(v) {
+                return (false, false);
+            }
+        }
+        if let Some(terms) = &self.terms {
+            let any = terms.iter().any(|t| {
+                !t.broken
+                    && !t.empty
+                    && t.expressions
+                        .iter()
+                        .all(|r| Matcher::requirement_matches(idx, n, r))
+                    && (name.is_empty()
+                        || t.fields.iter().all(|(op, v)| match op {
+                            NodeSelectorOperator::In => name == v,
+                            _ => name != v,
+                        }))
+            });
+            if !any {
+                return (false, false);
+            }
+        }
+        let mut schedule = true;
+        let mut execute = true;
+        for &t in idx.taint_ids(n) {
+            schedule &= !self.blocks_schedule[t as usize];
+            execute &= !self.blocks_execute[t as usize];
+        }
+        (schedule, execute)
+    }
+}
