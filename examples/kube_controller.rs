@@ -15,9 +15,8 @@
 //! relabels, creations in slow-start batches (stopping at the first failed batch), deletions,
 //! old revisions, then the status through the status subresource. The failed-pod backoff
 //! goes back into the next plan for that DaemonSet, and the reconcile is requeued after
-//! `plan.requeue_after()`. Every decision comes from the plan; this file only talks to the API
-//! server. The one piece of upstream logic here is how a name collision on a new revision is
-//! resolved (`create_revision`), because only the API server's answer reveals it.
+//! `plan.requeue_after()`. Every decision comes from the plan (hash collisions included); this
+//! file only talks to the API server.
 
 use std::collections::HashMap;
 use std::fmt::Debug;
@@ -25,8 +24,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use daemonset_planner::{
-    ControllerRevision as Revision, DaemonSet, FailedPodBackoff, Options, Plan, PodRef,
-    REVISION_HASH_LABEL, Snapshot, Timestamp, plan,
+    DaemonSet, FailedPodBackoff, Options, Plan, PodRef, REVISION_HASH_LABEL, Snapshot, Timestamp,
+    plan,
 };
 use futures::{Stream, StreamExt};
 use k8s_openapi::api::apps::v1::{ControllerRevision, DaemonSet as K8sDaemonSet};
@@ -63,8 +62,6 @@ enum Error {
         planned: usize,
         first: kube::Error,
     },
-    #[error("revision {0} exists with another template: hash collision, collisionCount raised")]
-    Collision(String),
 }
 
 async fn reconcile(object: Arc<K8sDaemonSet>, ctx: Arc<Context>) -> Result<Action, Error> {
@@ -137,7 +134,9 @@ async fn execute(
             .await?;
     }
     if let Some(create) = &history.create {
-        create_revision(&revisions, &daemon_sets, ds, &create.to_k8s(ds)).await?;
+        // AlreadyExists means the store has not seen that revision yet, or another template
+        // holds the name: either way the next plan, on a fresher store, knows what to do.
+        revisions.create(&post, &create.to_k8s(ds)).await?;
     }
     for renumber in &history.renumber {
         let revision = json!({"revision": renumber.to});
@@ -214,34 +213,6 @@ async fn execute(
             .await?;
     }
     Ok(())
-}
-
-/// Create the current revision. If the name is taken, the existing revision is ours when it
-/// stores the same template (the store had not seen it yet); otherwise the hash collided and
-/// `status.collisionCount` goes up, which changes the hash on the next plan.
-// upstream: update.go snapshot
-async fn create_revision(
-    revisions: &Api<ControllerRevision>,
-    daemon_sets: &Api<K8sDaemonSet>,
-    ds: &DaemonSet,
-    revision: &ControllerRevision,
-) -> Result<(), Error> {
-    let name = revision.name_any();
-    match revisions.create(&PostParams::default(), revision).await {
-        Err(kube::Error::Api(status)) if status.is_already_exists() => {
-            let existing = Revision::try_from(&revisions.get(&name).await?)?;
-            if existing.template().as_ref() == Some(ds.template().to_json()) {
-                return Ok(());
-            }
-            let count = ds.status().collision_count.unwrap_or(0) + 1;
-            let status = json!({"status": {"collisionCount": count}});
-            daemon_sets
-                .patch_status(ds.name(), &PatchParams::default(), &Patch::Merge(status))
-                .await?;
-            Err(Error::Collision(name))
-        }
-        other => other.map(drop).map_err(Error::from),
-    }
 }
 
 /// The pod's uid as the snapshot saw it, so a patch cannot land on a pod recreated under the

@@ -321,8 +321,8 @@ impl Snapshot {
 }
 
 impl DaemonSet {
-    /// The controller owner reference this DaemonSet puts on its pods and revisions
-    /// (`controller: true`, `blockOwnerDeletion: true`), for adoption patches.
+    /// The controller owner reference to this DaemonSet (its `apiVersion`, `kind: DaemonSet`,
+    /// name and uid, `controller: true`, `blockOwnerDeletion: true`), for adoption patches.
     ///
     /// # Example
     /// ```
@@ -344,7 +344,7 @@ impl DaemonSet {
     /// ```
     pub fn to_k8s_owner_reference(&self) -> meta::OwnerReference {
         meta::OwnerReference {
-            api_version: "apps/v1".into(),
+            api_version: self.api_version.clone(),
             kind: "DaemonSet".into(),
             name: self.name.clone(),
             uid: self.uid.clone().unwrap_or_default(),
