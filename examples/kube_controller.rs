@@ -120,17 +120,16 @@ async fn execute(
 
     // Revision history (upstream: constructHistory).
     let history = plan.revisions();
+    let adopt = serde_json::to_value(&owner).unwrap_or_default();
+    let release = json!({"$patch": "delete", "uid": &owner.uid});
     for name in &history.adopt {
-        let adopt = json!({"metadata": {"ownerReferences": [&owner]}});
         revisions
-            .patch(name, &patch, &Patch::Strategic(adopt))
+            .patch(name, &patch, &owner_patch(&adopt, None))
             .await?;
     }
     for name in &history.release {
-        let release =
-            json!({"metadata": {"ownerReferences": [{"$patch": "delete", "uid": &owner.uid}]}});
         revisions
-            .patch(name, &patch, &Patch::Strategic(release))
+            .patch(name, &patch, &owner_patch(&release, None))
             .await?;
     }
     if let Some(create) = &history.create {
@@ -147,18 +146,12 @@ async fn execute(
 
     // Pods: claims, relabels (upstream: claimPods, dedupCurHistories).
     for pod in plan.adoptions() {
-        let adopt =
-            json!({"metadata": {"ownerReferences": [&owner], "uid": pod_uid(snapshot, pod)}});
-        pods.patch(&pod.name, &patch, &Patch::Strategic(adopt))
-            .await?;
+        let adoption = owner_patch(&adopt, pod_uid(snapshot, pod));
+        pods.patch(&pod.name, &patch, &adoption).await?;
     }
     for pod in plan.releases() {
-        let release = json!({"metadata": {
-            "ownerReferences": [{"$patch": "delete", "uid": &owner.uid}],
-            "uid": pod_uid(snapshot, pod),
-        }});
-        pods.patch(&pod.name, &patch, &Patch::Strategic(release))
-            .await?;
+        let release = owner_patch(&release, pod_uid(snapshot, pod));
+        pods.patch(&pod.name, &patch, &release).await?;
     }
     for relabel in plan.relabels() {
         let label = json!({"metadata": {"labels": {REVISION_HASH_LABEL: &relabel.hash}}});
@@ -190,12 +183,13 @@ async fn execute(
             .filter_map(Result::err)
             .filter(|e| !is_not_found(e)),
     );
-    if let Some(first) = failures.first() {
+    let failed = failures.len();
+    if let Some(first) = failures.into_iter().next() {
         // Upstream stops this sync here: no history cleanup, no status.
         return Err(Error::Pods {
-            failed: failures.len(),
+            failed,
             planned: plan.creates().len() + plan.deletes().len(),
-            first: clone_error(first),
+            first,
         });
     }
 
@@ -215,26 +209,28 @@ async fn execute(
     Ok(())
 }
 
-/// The pod's uid as the snapshot saw it, so a patch cannot land on a pod recreated under the
-/// same name.
-fn pod_uid(snapshot: &Snapshot, pod: &PodRef) -> Option<String> {
+/// A strategic-merge patch of one owner reference, guarded by the object's uid when known so
+/// that it cannot land on an object recreated under the same name.
+fn owner_patch(reference: &serde_json::Value, uid: Option<&str>) -> Patch<serde_json::Value> {
+    let mut metadata = json!({"ownerReferences": [reference]});
+    if let Some(uid) = uid {
+        metadata["uid"] = uid.into();
+    }
+    Patch::Strategic(json!({"metadata": metadata}))
+}
+
+/// The pod's uid as the snapshot saw it.
+fn pod_uid<'s>(snapshot: &'s Snapshot, pod: &PodRef) -> Option<&'s str> {
     let pods = snapshot.pods();
     pods.binary_search_by(|p| {
         (p.namespace.as_str(), p.name.as_str()).cmp(&(&pod.namespace, &pod.name))
     })
     .ok()
-    .and_then(|i| pods[i].uid.clone())
+    .and_then(|i| pods[i].uid.as_deref())
 }
 
 fn is_not_found(error: &kube::Error) -> bool {
     matches!(error, kube::Error::Api(status) if status.is_not_found())
-}
-
-fn clone_error(error: &kube::Error) -> kube::Error {
-    match error {
-        kube::Error::Api(status) => kube::Error::Api(status.clone()),
-        other => kube::Error::Service(other.to_string().into()),
-    }
 }
 
 /// A reflector for every object of kind `K`, as a stream of change notifications for
