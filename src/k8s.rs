@@ -17,8 +17,13 @@
 //! Objects are mapped field by field: only the fields the planner reads are copied, and the
 //! pod template is serialized once, to keep it losslessly for the revision hash and the
 //! rendered pods. k8s-openapi drops fields it does not know, so a converted DaemonSet never
-//! has [warnings](DaemonSet::warnings). This crate enables no `v1_*` feature of k8s-openapi;
-//! the application picks the Kubernetes version, as k8s-openapi requires.
+//! has [warnings](DaemonSet::warnings).
+//!
+//! This crate enables no `v1_*` feature of k8s-openapi: the application picks the Kubernetes
+//! version, as k8s-openapi requires. k8s-openapi 0.29 (kube 5) and 0.28 (kube 4) both work.
+//! Cargo resolves this crate's range to the newest release even when the application uses an
+//! older one, so with kube 4 align the two once:
+//! `cargo update -p k8s-openapi@0.29.0 --precise 0.28.0`.
 //!
 //! # Example
 //! ```
@@ -111,16 +116,20 @@ impl TryFrom<&apps::DaemonSet> for DaemonSet {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn try_from(object: &apps::DaemonSet) -> Result<DaemonSet, Error> {
+        let spec = Field::<apps::DaemonSetSpec>::get(&object.spec);
         let doc = api::DaemonSetDoc {
             api_version: Some("apps/v1".into()),
             kind: Some("DaemonSet".into()),
             metadata: object_meta(&object.metadata),
-            spec: Some(daemon_set_spec(&object.spec)),
+            spec: spec.map(daemon_set_spec),
             status: object.status.as_ref().map(daemon_set_status),
         };
-        let template = serde_json::to_value(&object.spec.template)
-            .map_err(|e| Error::parse("spec.template", e.to_string()))?;
-        let raw = serde_json::json!({"spec": {"template": template}});
+        let mut raw = serde_json::json!({});
+        if let Some(spec) = spec {
+            let template = serde_json::to_value(&spec.template)
+                .map_err(|e| Error::parse("spec.template", e.to_string()))?;
+            raw = serde_json::json!({"spec": {"template": template}});
+        }
         let mut ds = DaemonSet::build(&doc, "apps/v1", Some(raw))?;
         // A typed object holds no unknown field; any warning would be about a field newer
         // than this crate's schema.
@@ -250,8 +259,8 @@ impl TryFrom<&apps::ControllerRevision> for ControllerRevision {
     fn try_from(object: &apps::ControllerRevision) -> Result<ControllerRevision, Error> {
         let doc = api::RevisionDoc {
             metadata: object_meta(&object.metadata),
-            data: Some(without_nulls(&object.data.0)),
-            revision: object.revision,
+            data: Field::<RawExtension>::get(&object.data).map(|d| without_nulls(&d.0)),
+            revision: Field::<i64>::get(&object.revision).copied(),
         };
         checked("ControllerRevision", |errors| {
             ControllerRevision::from_doc(&doc, errors)
@@ -421,6 +430,8 @@ impl RevisionToCreate {
     /// assert_eq!(revision.data.0["spec"]["template"]["$patch"], "replace");
     /// # Ok::<(), daemonset_planner::Error>(())
     /// ```
+    // `.into()` on `data` and `revision`: one is optional in k8s-openapi 0.28, the other in 0.29.
+    #[allow(clippy::useless_conversion)]
     pub fn to_k8s(&self, ds: &DaemonSet) -> apps::ControllerRevision {
         let mut labels: BTreeMap<String, String> = ds
             .template
@@ -445,8 +456,8 @@ impl RevisionToCreate {
                 owner_references: Some(vec![ds.to_k8s_owner_reference()]),
                 ..meta::ObjectMeta::default()
             },
-            data: RawExtension(rendered["data"].take()),
-            revision: Some(self.revision),
+            data: RawExtension(rendered["data"].take()).into(),
+            revision: self.revision.into(),
         }
     }
 }
@@ -481,6 +492,24 @@ impl DaemonSetStatus {
             observed_generation: self.observed_generation,
             updated_number_scheduled: Some(int(self.updated_number_scheduled)),
         }
+    }
+}
+
+/// A field k8s-openapi 0.28 and 0.29 declare one optional and the other required
+/// (`DaemonSet.spec`, `ControllerRevision.data`, `ControllerRevision.revision`): read either.
+trait Field<T> {
+    fn get(&self) -> Option<&T>;
+}
+
+impl<T> Field<T> for T {
+    fn get(&self) -> Option<&T> {
+        Some(self)
+    }
+}
+
+impl<T> Field<T> for Option<T> {
+    fn get(&self) -> Option<&T> {
+        self.as_ref()
     }
 }
 
