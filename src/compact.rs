@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use crate::options::Options;
-use crate::placement::is_fit_resource;
+use crate::placement::{NodeDecision, Reason, is_fit_resource};
 use crate::selector::{NodeSelectorOperator, NodeSelectorRequirement};
 use crate::snapshot::{Node, NodeUsage};
 use crate::spec::DaemonSet;
@@ -23,6 +23,7 @@ const MISSING: u32 = u32::MAX;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct NodeIndex {
     strings: HashMap<String, u32>,
+    names: Vec<String>,
     ints: Vec<Option<i64>>,
     label_start: Vec<u32>,
     labels: Vec<(u32, u32)>,
@@ -46,6 +47,7 @@ impl NodeIndex {
         }
         let id = self.ints.len() as u32;
         self.strings.insert(s.to_string(), id);
+        self.names.push(s.to_string());
         self.ints.push(s.parse::<i64>().ok());
         id
     }
@@ -290,9 +292,84 @@ impl Matcher {
         }
     }
 
+    /// The decision for node `n` named `name`, fit aside, with the same reasons in the same
+    /// order as [`node_decision`](crate::placement::node_decision) gives.
+    // upstream: daemon_controller.go NodeShouldRunDaemonPod
+    pub(crate) fn decide(
+        &self,
+        ds: &DaemonSet,
+        idx: &NodeIndex,
+        n: usize,
+        name: &str,
+    ) -> NodeDecision {
+        let (should_run, should_continue_running) = self.eval(idx, n, name);
+        let mut decision = NodeDecision {
+            should_run,
+            should_continue_running,
+            fits: true,
+            reasons: Vec::new(),
+        };
+        if should_run && should_continue_running {
+            return decision;
+        }
+        if let Some(wanted) = self.node_name.as_deref().filter(|w| *w != name) {
+            decision.reasons.push(Reason::NodeNameMismatch {
+                wanted: wanted.to_string(),
+            });
+            return decision;
+        }
+        let mut affinity_ok = true;
+        for ((key, wanted), &(k, v)) in ds.template.spec.node_selector.iter().zip(&self.selector) {
+            let found = if k == MISSING { None } else { idx.label(n, k) };
+            if v == MISSING || found != Some(v) {
+                affinity_ok = false;
+                decision.reasons.push(Reason::NodeSelectorMismatch {
+                    key: key.clone(),
+                    wanted: wanted.clone(),
+                    found: found.map(|f| idx.names[f as usize].clone()),
+                });
+            }
+        }
+        if !self.affinity_matches(idx, n, name) {
+            affinity_ok = false;
+            decision.reasons.push(Reason::NodeAffinityMismatch);
+        }
+        if !affinity_ok {
+            return decision;
+        }
+        for &t in idx.taint_ids(n) {
+            if self.blocks_schedule[t as usize] {
+                let taint = &idx.taints[t as usize];
+                decision.reasons.push(Reason::UntoleratedTaint {
+                    key: taint.key.clone(),
+                    value: taint.value.clone(),
+                    effect: taint.effect,
+                });
+            }
+        }
+        decision
+    }
+
+    fn affinity_matches(&self, idx: &NodeIndex, n: usize, name: &str) -> bool {
+        let Some(terms) = &self.terms else {
+            return true;
+        };
+        terms.iter().any(|t| {
+            !t.broken
+                && !t.empty
+                && t.expressions
+                    .iter()
+                    .all(|r| Matcher::requirement_matches(idx, n, r))
+                && (name.is_empty()
+                    || t.fields.iter().all(|(op, v)| match op {
+                        NodeSelectorOperator::In => name == v,
+                        _ => name != v,
+                    }))
+        })
+    }
+
     /// `(should_run, should_continue_running)` for node `n` named `name`.
-    // upstream: daemon_controller.go NodeShouldRunDaemonPod (same rules as placement::node_decision)
-    pub(crate) fn eval(&self, idx: &NodeIndex, n: usize, name: &str) -> (bool, bool) {
+    fn eval(&self, idx: &NodeIndex, n: usize, name: &str) -> (bool, bool) {
         if self.node_name.as_deref().is_some_and(|w| w != name) {
             return (false, false);
         }
@@ -301,22 +378,8 @@ impl Matcher {
                 return (false, false);
             }
         }
-        if let Some(terms) = &self.terms {
-            let any = terms.iter().any(|t| {
-                !t.broken
-                    && !t.empty
-                    && t.expressions
-                        .iter()
-                        .all(|r| Matcher::requirement_matches(idx, n, r))
-                    && (name.is_empty()
-                        || t.fields.iter().all(|(op, v)| match op {
-                            NodeSelectorOperator::In => name == v,
-                            _ => name != v,
-                        }))
-            });
-            if !any {
-                return (false, false);
-            }
+        if !self.affinity_matches(idx, n, name) {
+            return (false, false);
         }
         let mut schedule = true;
         let mut execute = true;

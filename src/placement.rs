@@ -238,6 +238,7 @@ pub fn node_decision(ds: &DaemonSet, node: &Node, options: &Options) -> NodeDeci
 }
 
 /// Decide for the node at `index` of the snapshot, fit included.
+#[cfg(test)]
 pub(crate) fn decide(
     ds: &DaemonSet,
     snapshot: &Snapshot,
@@ -292,18 +293,13 @@ pub fn placement(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Vec<
         .iter()
         .enumerate()
         .map(|(i, node)| {
-            // The compiled matcher settles the common case (eligible, fits) without
-            // allocating; anything else takes the full path, which also explains why.
-            if matcher.eval(index, i, &node.name) == (true, true) && matcher.surely_fits(index, i) {
-                NodeDecision {
-                    should_run: true,
-                    should_continue_running: true,
-                    fits: true,
-                    reasons: Vec::new(),
-                }
-            } else {
-                decide(ds, snapshot, i, options)
+            // The compiled matcher decides without allocating when the node is eligible and
+            // the pod surely fits; only a node that may not fit takes the full fit check.
+            let mut decision = matcher.decide(ds, index, i, &node.name);
+            if decision.should_run && !matcher.surely_fits(index, i) {
+                check_fit(ds, snapshot, i, &mut decision);
             }
+            decision
         })
         .collect()
 }
@@ -454,7 +450,8 @@ mod fast_path_tests {
                 cordoned_percent: 5,
             });
             for (i, node) in cluster.nodes.iter_mut().enumerate() {
-                node.labels.insert("cores".into(), ((i * 7) % 17).to_string());
+                node.labels
+                    .insert("cores".into(), ((i * 7) % 17).to_string());
                 if i % 11 == 0 {
                     node.allocatable.clear();
                 }
@@ -464,12 +461,18 @@ mod fast_path_tests {
             }
             let mut pods = cluster.pods;
             let sets = daemon_sets();
-            pods.extend(synth::daemon_pods(&sets[0], &cluster.nodes, "h", options.now));
+            pods.extend(synth::daemon_pods(
+                &sets[0],
+                &cluster.nodes,
+                "h",
+                options.now,
+            ));
             let snapshot = synth::snapshot(cluster.nodes, pods);
             for ds in &sets {
                 let fast = placement(ds, &snapshot, &options);
-                let full: Vec<NodeDecision> =
-                    (0..snapshot.nodes().len()).map(|i| decide(ds, &snapshot, i, &options)).collect();
+                let full: Vec<NodeDecision> = (0..snapshot.nodes().len())
+                    .map(|i| decide(ds, &snapshot, i, &options))
+                    .collect();
                 assert_eq!(fast, full, "DaemonSet {}", ds.name());
             }
         }

@@ -11,7 +11,7 @@ use crate::plan::{
     CreatePod, CreateReason, DeletePod, DeleteReason, Event, Plan, PodRef, Relabel, StuckReason,
 };
 use crate::rollout;
-use crate::snapshot::{Pod, PodPhase, Snapshot};
+use crate::snapshot::{NO_HASH, Pod, PodPhase, Snapshot};
 use crate::spec::{DaemonSet, TEMPLATE_GENERATION_LABEL, UpdateStrategy};
 use crate::status::{self, DaemonSetStatus};
 
@@ -19,13 +19,58 @@ use crate::status::{self, DaemonSetStatus};
 pub(crate) struct Claim {
     /// Per snapshot node: claimed pods targeting it, terminal-and-deleting ones dropped, oldest
     /// first.
-    pub per_node: Vec<Vec<usize>>,
+    pub per_node: NodePods,
     /// Pods targeting nodes that are not in the snapshot, by node name.
     pub missing: BTreeMap<String, Vec<usize>>,
     /// Revision hashes of every claimed pod with a target node (history cleanup keeps these).
     pub live_hashes: Vec<String>,
     pub adopt: Vec<PodRef>,
     pub release: Vec<PodRef>,
+}
+
+/// Pod indexes grouped by node position, in one allocation.
+pub(crate) struct NodePods {
+    order: Vec<usize>,
+    start: Vec<u32>,
+}
+
+impl NodePods {
+    /// Group `(node, pod)` pairs by node (a counting sort: no per-node allocation).
+    fn group(nodes: usize, pairs: &[(u32, usize)]) -> NodePods {
+        let mut start = vec![0u32; nodes + 1];
+        for &(n, _) in pairs {
+            start[n as usize + 1] += 1;
+        }
+        for n in 0..nodes {
+            start[n + 1] += start[n];
+        }
+        let mut fill = start.clone();
+        let mut order = vec![0usize; pairs.len()];
+        for &(n, i) in pairs {
+            order[fill[n as usize] as usize] = i;
+            fill[n as usize] += 1;
+        }
+        NodePods { order, start }
+    }
+
+    fn sort_each(&mut self, cmp: impl Fn(usize, usize) -> Ordering) {
+        for n in 0..self.start.len() - 1 {
+            let list = &mut self.order[self.start[n] as usize..self.start[n + 1] as usize];
+            if list.len() > 1 {
+                list.sort_by(|&a, &b| cmp(a, b));
+            }
+        }
+    }
+
+    /// The pods on node `n`.
+    pub(crate) fn get(&self, n: usize) -> &[usize] {
+        &self.order[self.start[n] as usize..self.start[n + 1] as usize]
+    }
+
+    /// The pods of every node, in node order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &[usize]> {
+        (0..self.start.len() - 1).map(|n| self.get(n))
+    }
 }
 
 /// Upstream's "oldest first": bound pods first, then by creation time, then by name.
@@ -72,28 +117,30 @@ pub(crate) fn claim(ds: &DaemonSet, snapshot: &Snapshot) -> Claim {
             }
         }
     }
-    let mut per_node = vec![Vec::new(); snapshot.nodes().len()];
     let mut missing: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    let mut live_hashes = Vec::new();
+    let mut live_hashes: Vec<String> = Vec::new();
+    let mut located: Vec<(u32, usize)> = Vec::with_capacity(claimed.len());
     for i in claimed {
         let pod = &pods[i];
         let Some(target) = pod.target_node() else {
             continue;
         };
         if let Some(h) = pod.revision_hash()
-            && !live_hashes.iter().any(|x: &String| x == h)
+            && !live_hashes.iter().any(|x| x == h)
         {
             live_hashes.push(h.to_string());
         }
         if pod.phase.is_terminal() && pod.deletion_timestamp.is_some() {
             continue;
         }
-        match snapshot.node_position(target) {
-            Some(n) => per_node[n].push(i),
+        match snapshot.pod_node(i) {
+            Some(n) => located.push((n as u32, i)),
             None => missing.entry(target.to_string()).or_default().push(i),
         }
     }
-    for list in per_node.iter_mut().chain(missing.values_mut()) {
+    let mut per_node = NodePods::group(snapshot.nodes().len(), &located);
+    per_node.sort_each(|a, b| oldest_first(&pods[a], &pods[b]));
+    for list in missing.values_mut() {
         if list.len() > 1 {
             list.sort_by(|&a, &b| oldest_first(&pods[a], &pods[b]));
         }
@@ -147,6 +194,30 @@ pub(crate) struct Context<'a> {
     pub options: &'a Options,
     pub decisions: &'a [NodeDecision],
     pub hash: &'a str,
+    /// The snapshot's id for `hash` (`NO_HASH` when no pod carries it).
+    pub hash_id: u32,
+}
+
+impl Context<'_> {
+    /// Whether pod `i` carries the current revision hash label.
+    pub(crate) fn has_current_hash(&self, i: usize) -> bool {
+        self.hash_id != NO_HASH
+            && !self.hash.is_empty()
+            && self.snapshot.pod_hash(i) == self.hash_id
+    }
+
+    /// [`is_updated`] for pod `i` of the snapshot, without looking at its labels when the
+    /// hash settles it.
+    // upstream: daemonset_util.go IsPodUpdated
+    pub(crate) fn is_updated(&self, i: usize) -> bool {
+        self.has_current_hash(i)
+            || (self.ds.template_generation.is_some()
+                && is_updated(
+                    &self.snapshot.pods()[i],
+                    self.hash,
+                    self.ds.template_generation,
+                ))
+    }
 }
 
 fn min_duration(a: Option<Duration>, b: Duration) -> Option<Duration> {
@@ -227,7 +298,7 @@ pub(crate) fn manage(
                 let mut oldest_new = None;
                 let mut oldest_old = None;
                 for &i in &running {
-                    let is_new = pods[i].revision_hash() == Some(ctx.hash);
+                    let is_new = ctx.has_current_hash(i);
                     let slot = if is_new {
                         &mut oldest_new
                     } else {
@@ -272,7 +343,7 @@ fn availability_requeue(ctx: &Context<'_>, claim: &Claim) -> Option<Duration> {
         return None;
     }
     let mut best: Option<Duration> = None;
-    for list in &claim.per_node {
+    for list in claim.per_node.iter() {
         for &i in list {
             let pod = &ctx.snapshot.pods()[i];
             if !pod.is_ready() || pod.is_available(min_ready, ctx.options.now) {
@@ -312,7 +383,7 @@ pub(crate) fn compute_status(ctx: &Context<'_>, claim: &Claim) -> DaemonSetStatu
                         s.number_available += 1;
                     }
                 }
-                if is_updated(pod, ctx.hash, ctx.ds.template_generation) {
+                if ctx.is_updated(oldest) {
                     s.updated_number_scheduled += 1;
                 }
             }
@@ -382,6 +453,7 @@ pub(crate) fn sync(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Pl
         options,
         decisions: &decisions,
         hash: &hash,
+        hash_id: snapshot.hash_id(&hash),
     };
     let claim = claim(ds, snapshot);
     let status = compute_status(&ctx, &claim);
@@ -476,7 +548,7 @@ pub(crate) fn sync(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Pl
         claim
             .per_node
             .iter()
-            .chain(claim.missing.values())
+            .chain(claim.missing.values().map(Vec::as_slice))
             .flatten()
             .filter(|&&i| pods[i].revision_hash() != Some(hash.as_str()))
             .map(|&i| Relabel {

@@ -3,7 +3,7 @@
 
 use crate::options::NodeOrder;
 use crate::plan::{CreateReason, DeleteReason, Plan, StuckReason, UnavailableNode, UpdateBudget};
-use crate::reconcile::{Claim, Context, is_updated};
+use crate::reconcile::{Claim, Context};
 use crate::selector::LabelSelector;
 use crate::spec::{Flavor, IntOrPercent, RollingUpdate, UpdateStrategy};
 use crate::taints::keys;
@@ -156,8 +156,6 @@ pub(crate) fn step(
         deletes: Vec::new(),
         stuck: Vec::new(),
     };
-    let hash = ctx.hash;
-    let generation = ctx.ds.template_generation;
     // Pods manage deletes in this plan are gone; terminating pods stay in the map but are
     // neither new nor old (upstream: findUpdatedPodsOnNode skips them).
     let split = |list: &[usize]| -> (Pods, Pods) {
@@ -167,7 +165,7 @@ pub(crate) fn step(
             if deleted[i] || pods[i].deletion_timestamp.is_some() {
                 continue;
             }
-            if is_updated(&pods[i], hash, generation) {
+            if ctx.is_updated(i) {
                 new.add(i);
             } else {
                 old.add(i);

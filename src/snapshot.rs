@@ -528,7 +528,18 @@ pub struct Snapshot {
     orphans: HashMap<String, Vec<usize>>,
     /// Interned labels, taints and resources of the nodes, for fast matching.
     compact: crate::compact::NodeIndex,
+    /// Per pod: the position of its target node, or `NO_NODE`.
+    pod_nodes: Vec<u32>,
+    /// Per pod: the id of its `controller-revision-hash` label value, or `NO_HASH`.
+    pod_hashes: Vec<u32>,
+    /// The distinct revision hash label values, by id.
+    hash_ids: HashMap<String, u32>,
 }
+
+/// The id of "no such revision hash".
+pub(crate) const NO_HASH: u32 = u32::MAX;
+
+const NO_NODE: u32 = u32::MAX;
 
 impl Snapshot {
     /// Read Node, Pod and ControllerRevision documents: single, multi-document, or a `List`
@@ -650,22 +661,45 @@ impl Snapshot {
         let mut pods_by_target: HashMap<String, Vec<usize>> = HashMap::new();
         let mut pods_by_daemon_set: HashMap<(String, String), Vec<usize>> = HashMap::new();
         let mut orphans: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut pod_nodes = vec![NO_NODE; pods.len()];
+        let mut pod_hashes = vec![NO_HASH; pods.len()];
+        let mut hash_ids: HashMap<String, u32> = HashMap::new();
         for (i, pod) in pods.iter().enumerate() {
+            if let Some(h) = pod.revision_hash() {
+                pod_hashes[i] = match hash_ids.get(h) {
+                    Some(&id) => id,
+                    None => {
+                        let id = hash_ids.len() as u32;
+                        hash_ids.insert(h.to_string(), id);
+                        id
+                    }
+                };
+            }
             match &pod.controller {
-                Some(c) if c.kind == "DaemonSet" => pods_by_daemon_set
-                    .entry((pod.namespace.clone(), c.name.clone()))
-                    .or_default()
-                    .push(i),
+                Some(c) if c.kind == "DaemonSet" => {
+                    let key = (pod.namespace.clone(), c.name.clone());
+                    pods_by_daemon_set.entry(key).or_default().push(i)
+                }
                 Some(_) => {}
-                None => orphans.entry(pod.namespace.clone()).or_default().push(i),
+                None => match orphans.get_mut(&pod.namespace) {
+                    Some(list) => list.push(i),
+                    None => {
+                        orphans.insert(pod.namespace.clone(), vec![i]);
+                    }
+                },
             }
             let Some(target) = pod.target_node() else {
                 continue;
             };
-            pods_by_target
-                .entry(target.to_string())
-                .or_default()
-                .push(i);
+            if let Some(&n) = node_index.get(target) {
+                pod_nodes[i] = n as u32;
+            }
+            match pods_by_target.get_mut(target) {
+                Some(list) => list.push(i),
+                None => {
+                    pods_by_target.insert(target.to_string(), vec![i]);
+                }
+            }
             if pod.phase.is_terminal() {
                 continue;
             }
@@ -698,6 +732,9 @@ impl Snapshot {
             pods_by_daemon_set,
             orphans,
             compact,
+            pod_nodes,
+            pod_hashes,
+            hash_ids,
         })
     }
 
@@ -725,12 +762,24 @@ impl Snapshot {
         std::sync::Arc::clone(&self.node_names)
     }
 
-    pub(crate) fn node_index(&self) -> &crate::compact::NodeIndex {
-        &self.compact
+    /// The position of the node pod `i` targets, when that node is in the snapshot.
+    pub(crate) fn pod_node(&self, i: usize) -> Option<usize> {
+        let n = self.pod_nodes[i];
+        (n != NO_NODE).then_some(n as usize)
     }
 
-    pub(crate) fn node_position(&self, name: &str) -> Option<usize> {
-        self.node_index.get(name).copied()
+    /// The id of a revision hash label value (`NO_HASH` when no pod carries it).
+    pub(crate) fn hash_id(&self, hash: &str) -> u32 {
+        self.hash_ids.get(hash).copied().unwrap_or(NO_HASH)
+    }
+
+    /// The id of pod `i`'s revision hash label (`NO_HASH` when it has none).
+    pub(crate) fn pod_hash(&self, i: usize) -> u32 {
+        self.pod_hashes[i]
+    }
+
+    pub(crate) fn node_index(&self) -> &crate::compact::NodeIndex {
+        &self.compact
     }
 
     pub(crate) fn usage(&self, node: usize) -> &NodeUsage {

@@ -322,7 +322,9 @@ fn check_converged(ds: &DaemonSet, snapshot: &Snapshot, now: Timestamp) {
     for entry in p.nodes() {
         // A NotReady node that the DaemonSet tolerates keeps its pod, but no pod there can be
         // Ready: convergence is judged on Ready nodes.
-        let node_ready = snapshot.node(entry.node).is_some_and(|n| n.ready_status() == Some("True"));
+        let node_ready = snapshot
+            .node(entry.node)
+            .is_some_and(|n| n.ready_status() == Some("True"));
         if !entry.decision.should_run || !node_ready {
             continue;
         }
