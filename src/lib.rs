@@ -52,6 +52,8 @@ mod compact;
 mod defaults;
 mod error;
 mod history;
+#[cfg(feature = "k8s-openapi")]
+pub mod k8s;
 mod options;
 mod placement;
 mod plan;

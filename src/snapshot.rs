@@ -76,7 +76,7 @@ impl Node {
             .map(|c| c.status.as_str())
     }
 
-    fn from_doc(doc: &api::NodeDoc, errors: &mut Vec<FieldError>) -> Node {
+    pub(crate) fn from_doc(doc: &api::NodeDoc, errors: &mut Vec<FieldError>) -> Node {
         let name = doc.metadata.name.clone().unwrap_or_default();
         if name.is_empty() {
             errors.push(FieldError::required(
@@ -320,7 +320,7 @@ impl Pod {
         resources::host_ports(&self.containers, &self.init_containers, self.host_network)
     }
 
-    fn from_doc(doc: &api::PodDoc, errors: &mut Vec<FieldError>) -> Pod {
+    pub(crate) fn from_doc(doc: &api::PodDoc, errors: &mut Vec<FieldError>) -> Pod {
         let meta = &doc.metadata;
         let name = meta.name.clone().unwrap_or_default();
         if name.is_empty() {
@@ -451,7 +451,10 @@ impl ControllerRevision {
             .map_or(self.name.as_str(), String::as_str)
     }
 
-    fn from_doc(doc: &api::RevisionDoc, errors: &mut Vec<FieldError>) -> ControllerRevision {
+    pub(crate) fn from_doc(
+        doc: &api::RevisionDoc,
+        errors: &mut Vec<FieldError>,
+    ) -> ControllerRevision {
         let meta = &doc.metadata;
         let name = meta.name.clone().unwrap_or_default();
         if name.is_empty() {
