@@ -136,5 +136,98 @@ fn bench_snapshot(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_placement, bench_plan, bench_snapshot);
+fn bench_replan(c: &mut Criterion) {
+    use daemonset_planner::replan::Replanner;
+    use daemonset_planner::{ReadyCondition, Taint, TaintEffect};
+
+    let cluster = synth::cluster(&shape(20_000));
+    let sets: Vec<_> = (0..10).map(synth::daemon_set).collect();
+    let mut pods = cluster.pods.clone();
+    for ds in &sets {
+        pods.extend(synth::daemon_pods(
+            ds,
+            &cluster.nodes,
+            ds.revision_hash(),
+            now(),
+        ));
+    }
+    let mut replanner = Replanner::new(synth::snapshot(cluster.nodes, pods), Options::at(now()));
+    for ds in sets {
+        replanner.add(ds);
+    }
+    // A node every DaemonSet runs on, and one of its daemon pods.
+    let target = replanner
+        .snapshot()
+        .nodes()
+        .iter()
+        .position(|n| {
+            replanner
+                .plans()
+                .all(|(_, p)| p.node(&n.name).is_some_and(|d| d.should_run && d.fits))
+        })
+        .expect("a node that runs every DaemonSet");
+    let node = replanner.snapshot().nodes()[target].clone();
+    let pod = replanner
+        .snapshot()
+        .pods()
+        .iter()
+        .find(|p| {
+            p.node_name.as_deref() == Some(node.name.as_str()) && p.labels.contains_key("tier")
+        })
+        .cloned()
+        .expect("a daemon pod on the node");
+
+    let mut group = c.benchmark_group("replan/one-node");
+    group.throughput(Throughput::Elements(1));
+    let mut flip = false;
+    let mut labelled = node.clone();
+    group.bench_function("label", |b| {
+        b.iter(|| {
+            flip = !flip;
+            labelled
+                .labels
+                .insert("team".into(), if flip { "a" } else { "b" }.into());
+            replanner.set_node(labelled.clone()).expect("valid node");
+        })
+    });
+    let mut tainted = node.clone();
+    group.bench_function("taint", |b| {
+        b.iter(|| {
+            flip = !flip;
+            tainted.taints.retain(|t| t.key != "maintenance");
+            if flip {
+                tainted
+                    .taints
+                    .push(Taint::new("maintenance", "", TaintEffect::NoExecute));
+            }
+            replanner.set_node(tainted.clone()).expect("valid node");
+        })
+    });
+    replanner.set_node(node.clone()).expect("valid node");
+    let mut ready = pod.clone();
+    group.bench_function("pod-ready", |b| {
+        b.iter(|| {
+            flip = !flip;
+            ready.ready = Some(ReadyCondition {
+                ready: flip,
+                last_transition_time: Some(now()),
+            });
+            replanner.set_pod(ready.clone()).expect("valid pod");
+        })
+    });
+    group.finish();
+    let stats = replanner.stats();
+    eprintln!(
+        "replan/one-node: {} incremental, {} full replans",
+        stats.incremental, stats.full
+    );
+}
+
+criterion_group!(
+    benches,
+    bench_placement,
+    bench_plan,
+    bench_snapshot,
+    bench_replan
+);
 criterion_main!(benches);

@@ -934,7 +934,9 @@ impl fmt::Display for Quantity {
 
         let format = match self.format {
             // Below 1Ki, or not a whole number of units: fall back to DecimalSI.
-            QuantityFormat::BinarySI if magnitude < NANOS_PER_KI || magnitude % units != 0 => {
+            QuantityFormat::BinarySI
+                if magnitude < NANOS_PER_KI || !magnitude.is_multiple_of(units) =>
+            {
                 QuantityFormat::DecimalSI
             }
             other => other,
@@ -944,7 +946,7 @@ impl fmt::Display for Quantity {
             const SUFFIXES: [&str; 7] = ["", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"];
             let mut mantissa = magnitude / units;
             let mut index = 0;
-            while index + 1 < SUFFIXES.len() && mantissa % 1024 == 0 {
+            while index + 1 < SUFFIXES.len() && mantissa.is_multiple_of(1024) {
                 mantissa /= 1024;
                 index += 1;
             }
@@ -955,7 +957,7 @@ impl fmt::Display for Quantity {
         // multiple of three. The mantissa never exceeds the magnitude.
         let mut mantissa = magnitude;
         let mut exponent: i32 = -9;
-        while mantissa % 10 == 0 {
+        while mantissa.is_multiple_of(10) {
             mantissa /= 10;
             exponent += 1;
         }

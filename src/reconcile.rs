@@ -310,12 +310,11 @@ pub(crate) fn manage(
                         out.deletes.push((i, DeleteReason::Duplicate));
                     }
                 }
-                if let (Some(new), Some(old)) = (oldest_new, oldest_old) {
-                    if !pods[old].is_ready()
-                        || pods[new].is_available(ctx.ds.min_ready_seconds, now)
-                    {
-                        out.deletes.push((old, DeleteReason::Superseded));
-                    }
+                if let (Some(new), Some(old)) = (oldest_new, oldest_old)
+                    && (!pods[old].is_ready()
+                        || pods[new].is_available(ctx.ds.min_ready_seconds, now))
+                {
+                    out.deletes.push((old, DeleteReason::Superseded));
                 }
             }
         } else if exists {
