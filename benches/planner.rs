@@ -12,6 +12,11 @@ fn now() -> Timestamp {
     "2026-06-01T00:00:00Z".parse().expect("valid time")
 }
 
+/// Fewer samples for the big sizes, so the whole suite runs in minutes on two cores.
+fn samples(nodes: usize) -> usize {
+    if nodes >= 20_000 { 10 } else { 30 }
+}
+
 fn shape(nodes: usize) -> ClusterShape {
     ClusterShape {
         nodes,
@@ -28,6 +33,7 @@ fn bench_placement(c: &mut Criterion) {
         let ds = synth::daemon_set(0);
         let options = Options::at(now());
         group.throughput(Throughput::Elements(n as u64));
+        group.sample_size(samples(n));
         group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
             b.iter(|| black_box(placement(&ds, &snapshot, &options)))
         });
@@ -54,6 +60,7 @@ fn bench_plan(c: &mut Criterion) {
     for &n in SIZES {
         let (ds, snapshot) = steady_snapshot(n);
         group.throughput(Throughput::Elements(n as u64));
+        group.sample_size(samples(n));
         group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
             b.iter(|| black_box(plan(&ds, &snapshot, &options)))
         });
@@ -66,6 +73,7 @@ fn bench_plan(c: &mut Criterion) {
         let ds = synth::daemon_set(0);
         let snapshot = synth::snapshot(cluster.nodes, cluster.pods);
         group.throughput(Throughput::Elements(n as u64));
+        group.sample_size(samples(n));
         group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
             b.iter(|| black_box(plan(&ds, &snapshot, &options)))
         });
@@ -78,6 +86,7 @@ fn bench_plan(c: &mut Criterion) {
         let _ = old;
         let ds = synth::daemon_set_updated(0);
         group.throughput(Throughput::Elements(n as u64));
+        group.sample_size(samples(n));
         group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
             b.iter(|| black_box(plan(&ds, &snapshot, &options)))
         });
@@ -113,6 +122,7 @@ fn bench_snapshot(c: &mut Criterion) {
     for &n in SIZES {
         let cluster = synth::cluster(&shape(n));
         group.throughput(Throughput::Elements(n as u64));
+        group.sample_size(samples(n));
         group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
             b.iter(|| {
                 black_box(Snapshot::new(
