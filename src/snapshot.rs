@@ -10,7 +10,7 @@ use crate::resources::{self, Container, HostPort, ResourceList};
 use crate::selector::{Labels, NodeSelector};
 use crate::spec::{build_pod_spec, parse_time_lenient};
 use crate::taints::Taint;
-use crate::validation::{check_labels, qualified_name_errors};
+use crate::validation::{check_labels, dns1123_subdomain_errors, qualified_name_errors};
 
 /// A node condition (`Ready`, `MemoryPressure`, ...).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -78,12 +78,7 @@ impl Node {
 
     fn from_doc(doc: &api::NodeDoc, errors: &mut Vec<FieldError>) -> Node {
         let name = doc.metadata.name.clone().unwrap_or_default();
-        if name.is_empty() {
-            errors.push(FieldError::required(
-                "metadata.name",
-                "name or generateName is required",
-            ));
-        }
+        check_name(&name, errors);
         let labels = doc.metadata.labels.clone().unwrap_or_default();
         check_labels(&labels, "metadata.labels", errors);
         let spec = doc.spec.clone().unwrap_or_default();
@@ -129,6 +124,21 @@ impl Node {
             allocatable,
             capacity,
             conditions,
+        }
+    }
+}
+
+/// `metadata.name` of a Node, Pod or ControllerRevision: required, a DNS-1123 subdomain.
+// upstream: apimachinery ValidateObjectMeta with NameIsDNSSubdomain
+fn check_name(name: &str, errors: &mut Vec<FieldError>) {
+    if name.is_empty() {
+        errors.push(FieldError::required(
+            "metadata.name",
+            "name or generateName is required",
+        ));
+    } else {
+        for e in dns1123_subdomain_errors(name) {
+            errors.push(FieldError::invalid("metadata.name", quoted(name), e));
         }
     }
 }
@@ -323,12 +333,7 @@ impl Pod {
     fn from_doc(doc: &api::PodDoc, errors: &mut Vec<FieldError>) -> Pod {
         let meta = &doc.metadata;
         let name = meta.name.clone().unwrap_or_default();
-        if name.is_empty() {
-            errors.push(FieldError::required(
-                "metadata.name",
-                "name or generateName is required",
-            ));
-        }
+        check_name(&name, errors);
         let labels = meta.labels.clone().unwrap_or_default();
         check_labels(&labels, "metadata.labels", errors);
         let empty = api::PodSpec::default();
@@ -454,12 +459,7 @@ impl ControllerRevision {
     fn from_doc(doc: &api::RevisionDoc, errors: &mut Vec<FieldError>) -> ControllerRevision {
         let meta = &doc.metadata;
         let name = meta.name.clone().unwrap_or_default();
-        if name.is_empty() {
-            errors.push(FieldError::required(
-                "metadata.name",
-                "name or generateName is required",
-            ));
-        }
+        check_name(&name, errors);
         ControllerRevision {
             name,
             namespace: meta
