@@ -395,7 +395,9 @@ impl DaemonSet {
                 if errors.len() == before && !s.matches(&template_labels) {
                     errors.push(selector_mismatch(&template_labels));
                 }
-                if s.is_empty() {
+                let written = raw.match_labels.as_ref().map_or(0, |m| m.len())
+                    + raw.match_expressions.as_ref().map_or(0, |e| e.len());
+                if written == 0 {
                     errors.push(FieldError::invalid(
                         "spec.selector",
                         "{}",
@@ -426,14 +428,13 @@ impl DaemonSet {
 
         let min_ready_seconds = spec.min_ready_seconds.unwrap_or(0);
         check_non_negative(min_ready_seconds, "spec.minReadySeconds", &mut errors);
+        let update_strategy = build_strategy(spec.update_strategy.as_ref(), flavor, &mut errors);
         let revision_history_limit = spec.revision_history_limit.unwrap_or(10);
         check_non_negative(
             revision_history_limit,
             "spec.revisionHistoryLimit",
             &mut errors,
         );
-
-        let update_strategy = build_strategy(spec.update_strategy.as_ref(), flavor, &mut errors);
 
         let burst_replicas = spec
             .burst_replicas
@@ -1001,6 +1002,25 @@ pub(crate) fn build_pod_spec(
     validate: bool,
     errors: &mut Vec<FieldError>,
 ) -> PodSpec {
+    // upstream: validation.go ValidatePodSpec (containers, init containers, nodeSelector,
+    // affinity, tolerations, overhead: errors come in that order)
+    let containers = resources::parse_containers(
+        raw.containers.as_ref(),
+        &format!("{field}.containers"),
+        false,
+        validate,
+        errors,
+    );
+    if validate && containers.is_empty() {
+        errors.push(FieldError::required(format!("{field}.containers"), ""));
+    }
+    let init_containers = resources::parse_containers(
+        raw.init_containers.as_ref(),
+        &format!("{field}.initContainers"),
+        true,
+        validate,
+        errors,
+    );
     let node_selector = raw.node_selector.clone().unwrap_or_default();
     if validate {
         check_labels(&node_selector, &format!("{field}.nodeSelector"), errors);
@@ -1057,23 +1077,6 @@ pub(crate) fn build_pod_spec(
             tolerations.push(t);
         }
     }
-    let containers = resources::parse_containers(
-        raw.containers.as_ref(),
-        &format!("{field}.containers"),
-        false,
-        validate,
-        errors,
-    );
-    if validate && containers.is_empty() {
-        errors.push(FieldError::required(format!("{field}.containers"), ""));
-    }
-    let init_containers = resources::parse_containers(
-        raw.init_containers.as_ref(),
-        &format!("{field}.initContainers"),
-        true,
-        validate,
-        errors,
-    );
     let overhead = resources::parse_resource_list(
         raw.overhead.as_ref(),
         &format!("{field}.overhead"),

@@ -656,14 +656,22 @@ fn yaml_key(key: serde_yaml::Value) -> String {
     }
 }
 
+/// Whether the text before serde_yaml's first `": "` is a field path (`spec`,
+/// `spec.template.spec.containers[0].ports`) rather than part of a parser message, which
+/// always has spaces in it.
+fn is_field_path(text: &str) -> bool {
+    !text.is_empty()
+        && text.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'.' | b'[' | b']' | b'_' | b'-' | b'/' | b'$')
+        })
+}
+
 fn yaml_error(e: serde_yaml::Error, index: usize) -> Error {
     let location = e.location().map(|l| (l.line(), l.column()));
     let text = e.to_string();
     // serde_yaml prefixes the field path ("spec.template: invalid type ...").
     let (field, message) = match text.split_once(": ") {
-        Some((path, rest)) if !path.contains(' ') && (path.contains('.') || path.contains('[')) => {
-            (path.to_string(), rest.to_string())
-        }
+        Some((path, rest)) if is_field_path(path) => (path.to_string(), rest.to_string()),
         _ => (String::new(), text.clone()),
     };
     let message = if index > 0 {
