@@ -268,10 +268,18 @@ impl DaemonSet {
             if document.header.kind == "DaemonSet" {
                 return DaemonSet::from_document(text, document);
             }
-            for (i, object) in document.objects.iter().enumerate() {
+            for object in &document.objects {
                 if let api::Object::DaemonSet(doc) = object {
-                    let header = document.header.items.get(i).cloned().unwrap_or_default();
-                    return DaemonSet::build(doc, &header.api_version, None);
+                    // The first DaemonSet among the items; its apiVersion is its own.
+                    let list = api::document_value(text, document.index)?;
+                    let raw = api::first_daemon_set(&list);
+                    let api_version = raw
+                        .as_ref()
+                        .and_then(|r| r.get("apiVersion"))
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default()
+                        .to_string();
+                    return DaemonSet::build(doc, &api_version, raw);
                 }
             }
             if !document.header.kind.is_empty() {

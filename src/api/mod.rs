@@ -21,7 +21,9 @@ pub(crate) struct ObjectMeta {
     pub namespace: Option<String>,
     pub uid: Option<String>,
     pub generation: Option<i64>,
+    #[serde(default, deserialize_with = "string_map")]
     pub labels: Option<StringMap>,
+    #[serde(default, deserialize_with = "string_map")]
     pub annotations: Option<StringMap>,
     pub creation_timestamp: Option<String>,
     pub deletion_timestamp: Option<String>,
@@ -41,6 +43,7 @@ pub(crate) struct OwnerReference {
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct LabelSelector {
+    #[serde(default, deserialize_with = "string_map")]
     pub match_labels: Option<StringMap>,
     pub match_expressions: Option<Vec<LabelSelectorRequirement>>,
 }
@@ -168,6 +171,7 @@ pub(crate) struct PodTemplate {
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct PodSpec {
+    #[serde(default, deserialize_with = "string_map")]
     pub node_selector: Option<StringMap>,
     pub node_name: Option<String>,
     pub affinity: Option<Affinity>,
@@ -175,6 +179,7 @@ pub(crate) struct PodSpec {
     pub host_network: Option<bool>,
     pub containers: Option<Vec<Container>>,
     pub init_containers: Option<Vec<Container>>,
+    #[serde(default, deserialize_with = "string_map")]
     pub overhead: Option<StringMap>,
     pub priority_class_name: Option<String>,
     pub priority: Option<i64>,
@@ -245,7 +250,9 @@ pub(crate) struct Container {
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Resources {
+    #[serde(default, deserialize_with = "string_map")]
     pub requests: Option<StringMap>,
+    #[serde(default, deserialize_with = "string_map")]
     pub limits: Option<StringMap>,
 }
 
@@ -287,7 +294,9 @@ pub(crate) struct Taint {
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct NodeStatus {
+    #[serde(default, deserialize_with = "string_map")]
     pub allocatable: Option<StringMap>,
+    #[serde(default, deserialize_with = "string_map")]
     pub capacity: Option<StringMap>,
     pub conditions: Option<Vec<Condition>>,
 }
@@ -322,6 +331,7 @@ pub(crate) struct PodStatus {
 pub(crate) struct RevisionDoc {
     #[serde(default)]
     pub metadata: ObjectMeta,
+    #[serde(default, deserialize_with = "json_value")]
     pub data: Option<serde_json::Value>,
     pub revision: Option<i64>,
 }
@@ -362,6 +372,22 @@ impl Header {
     pub(crate) fn kind(&self) -> Kind {
         Kind::of(&self.kind)
     }
+
+    /// Items of a typed list (`NodeList`, `PodList`, ...) as the API server returns them carry
+    /// no `kind` or `apiVersion` of their own: they take the list's.
+    fn type_items(&mut self) {
+        let Some(item_kind) = self.kind.strip_suffix("List").filter(|k| !k.is_empty()) else {
+            return;
+        };
+        for item in &mut self.items {
+            if item.kind.is_empty() {
+                item.kind = item_kind.to_string();
+                if item.api_version.is_empty() {
+                    item.api_version = self.api_version.clone();
+                }
+            }
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for Header {
@@ -396,6 +422,7 @@ impl<'de> Deserialize<'de> for Header {
                         }
                     }
                 }
+                header.type_items();
                 Ok(header)
             }
         }
@@ -612,48 +639,156 @@ pub(crate) fn document_value(text: &str, index: usize) -> Result<serde_json::Val
     let Some(doc) = serde_yaml::Deserializer::from_str(text).nth(index) else {
         return Ok(serde_json::Value::Null);
     };
-    let value = serde_yaml::Value::deserialize(doc).map_err(|e| yaml_error(e, index))?;
-    Ok(yaml_to_json(value))
+    JsonSeed { key: "" }
+        .deserialize(doc)
+        .map_err(|e| yaml_error(e, index))
 }
 
-/// Convert YAML to JSON the way Kubernetes' YAML reader does: mapping keys become strings,
-/// tags are dropped.
-pub(crate) fn yaml_to_json(value: serde_yaml::Value) -> serde_json::Value {
-    use serde_json::Value as J;
-    use serde_yaml::Value as Y;
-    match value {
-        Y::Null => J::Null,
-        Y::Bool(b) => J::Bool(b),
-        Y::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                J::from(i)
-            } else if let Some(u) = n.as_u64() {
-                J::from(u)
-            } else {
-                n.as_f64()
-                    .and_then(serde_json::Number::from_f64)
-                    .map_or(J::Null, J::Number)
-            }
+/// The first `kind: DaemonSet` object of a document: the document itself, or the first one
+/// found in its `items`, depth first (the order the stream reader finds them in).
+///
+/// The object is returned with `apiVersion` and `kind` filled in from a typed list
+/// (`DaemonSetList`) when its item leaves them out.
+pub(crate) fn first_daemon_set(value: &serde_json::Value) -> Option<serde_json::Value> {
+    first_daemon_set_in(value, "", "")
+}
+
+fn first_daemon_set_in(
+    value: &serde_json::Value,
+    list_kind: &str,
+    list_api_version: &str,
+) -> Option<serde_json::Value> {
+    let kind = value.get("kind").and_then(|k| k.as_str());
+    let api_version = value.get("apiVersion").and_then(|k| k.as_str());
+    if kind == Some("DaemonSet") || (kind.is_none() && list_kind == "DaemonSetList") {
+        let mut object = value.clone();
+        if let Some(map) = object.as_object_mut() {
+            map.entry("kind").or_insert_with(|| "DaemonSet".into());
+            map.entry("apiVersion")
+                .or_insert_with(|| list_api_version.into());
         }
-        Y::String(s) => J::String(s),
-        Y::Sequence(items) => J::Array(items.into_iter().map(yaml_to_json).collect()),
-        Y::Mapping(map) => J::Object(
-            map.into_iter()
-                .map(|(k, v)| (yaml_key(k), yaml_to_json(v)))
-                .collect(),
-        ),
-        Y::Tagged(tagged) => yaml_to_json(tagged.value),
+        return Some(object);
+    }
+    let kind = kind.unwrap_or_default();
+    let api_version = api_version.unwrap_or_default();
+    value
+        .get("items")?
+        .as_array()?
+        .iter()
+        .find_map(|item| first_daemon_set_in(item, kind, api_version))
+}
+
+/// Deserialize YAML (or JSON) straight into JSON the way Kubernetes' YAML reader converts it:
+/// mapping keys become strings (plain scalars keep their text), tags are dropped, integers too
+/// large for 64 bits become floats, and a file mode written with a leading zero (`0640`) is
+/// read as octal, as YAML 1.1 (and so Kubernetes) reads it.
+pub(crate) struct JsonSeed<'k> {
+    /// The mapping key this value belongs to (`""` at the top and in sequences).
+    key: &'k str,
+}
+
+/// Keys whose integer values are file modes, which YAML 1.1 reads in octal when written with
+/// a leading zero.
+const MODE_KEYS: &[&str] = &["defaultMode", "mode"];
+
+impl<'de> DeserializeSeed<'de> for JsonSeed<'_> {
+    type Value = serde_json::Value;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<serde_json::Value, D::Error> {
+        d.deserialize_any(self)
     }
 }
 
-fn yaml_key(key: serde_yaml::Value) -> String {
-    match key {
-        serde_yaml::Value::String(s) => s,
-        serde_yaml::Value::Bool(b) => b.to_string(),
-        serde_yaml::Value::Number(n) => n.to_string(),
-        serde_yaml::Value::Null => "null".to_string(),
-        other => serde_json::to_string(&yaml_to_json(other)).unwrap_or_default(),
+impl<'de> Visitor<'de> for JsonSeed<'_> {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
     }
+    fn visit_unit<E: de::Error>(self) -> Result<serde_json::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<serde_json::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<serde_json::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<serde_json::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<serde_json::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<serde_json::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<serde_json::Value, E> {
+        Ok(i64::try_from(v).map_or_else(|_| float(v as f64), serde_json::Value::from))
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<serde_json::Value, E> {
+        Ok(u64::try_from(v).map_or_else(|_| float(v as f64), serde_json::Value::from))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<serde_json::Value, E> {
+        Ok(float(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<serde_json::Value, E> {
+        if MODE_KEYS.contains(&self.key)
+            && v.len() > 1
+            && v.starts_with('0')
+            && v.bytes().all(|b| (b'0'..=b'7').contains(&b))
+            && let Ok(mode) = i64::from_str_radix(v, 8)
+        {
+            return Ok(mode.into());
+        }
+        Ok(v.into())
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<serde_json::Value, E> {
+        if MODE_KEYS.contains(&self.key) {
+            return self.visit_str(&v);
+        }
+        Ok(v.into())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<serde_json::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(item) = seq.next_element_seed(JsonSeed { key: self.key })? {
+            out.push(item);
+        }
+        Ok(out.into())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<serde_json::Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value_seed(JsonSeed { key: &key })?;
+            out.insert(key, value);
+        }
+        Ok(out.into())
+    }
+    fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<serde_json::Value, A::Error> {
+        // A value with a custom tag (`!mytag value`): the tag is dropped.
+        let (_tag, variant) = data.variant::<IgnoredAny>()?;
+        de::VariantAccess::newtype_variant_seed(variant, self)
+    }
+}
+
+fn float(v: f64) -> serde_json::Value {
+    serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number)
+}
+
+/// Deserialize an optional free-form JSON field (a ControllerRevision's `data`) with
+/// [`JsonSeed`].
+fn json_value<'de, D: de::Deserializer<'de>>(d: D) -> Result<Option<serde_json::Value>, D::Error> {
+    Ok(Some(JsonSeed { key: "" }.deserialize(d)?).filter(|v| !v.is_null()))
+}
+
+/// Deserialize a string map whose null values (`key:`, `key: ~`, `key: null`) read as empty
+/// strings, as Kubernetes reads them.
+fn string_map<'de, D: de::Deserializer<'de>>(d: D) -> Result<Option<StringMap>, D::Error> {
+    let raw = Option::<IndexMap<String, Option<String>>>::deserialize(d)?;
+    Ok(raw.map(|m| {
+        m.into_iter()
+            .map(|(k, v)| (k, v.unwrap_or_default()))
+            .collect()
+    }))
 }
 
 /// Whether the text before serde_yaml's first `": "` is a field path (`spec`,
