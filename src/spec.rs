@@ -266,12 +266,12 @@ impl DaemonSet {
         let mut found = Vec::new();
         for document in &documents {
             if document.header.kind == "DaemonSet" {
-                return DaemonSet::from_document(text, document);
+                return DaemonSet::from_document(document);
             }
             for object in &document.objects {
                 if let api::Object::DaemonSet(doc) = object {
                     // The first DaemonSet among the items; its apiVersion is its own.
-                    let list = api::document_value(text, document.index)?;
+                    let list = document.value()?;
                     let raw = api::first_daemon_set(&list);
                     let api_version = raw
                         .as_ref()
@@ -282,7 +282,7 @@ impl DaemonSet {
                     return DaemonSet::build(doc, &api_version, raw);
                 }
             }
-            if !document.header.kind.is_empty() {
+            if !document.header.kind.is_empty() && !found.contains(&document.header.kind) {
                 found.push(document.header.kind.clone());
             }
         }
@@ -292,11 +292,11 @@ impl DaemonSet {
         })
     }
 
-    fn from_document(text: &str, document: &api::Document) -> Result<DaemonSet, Error> {
+    fn from_document(document: &api::Document<'_>) -> Result<DaemonSet, Error> {
         let Some(api::Object::DaemonSet(doc)) = document.objects.first() else {
             return Err(Error::parse("", "DaemonSet document could not be read"));
         };
-        let raw = api::document_value(text, document.index)?;
+        let raw = document.value()?;
         DaemonSet::build(doc, &document.header.api_version, Some(raw))
     }
 

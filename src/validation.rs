@@ -118,18 +118,29 @@ pub(crate) fn check_labels<'a>(
 }
 
 /// Check annotation keys: qualified names, case-insensitively.
-// upstream: apimachinery ValidateAnnotations (the 256 KiB total size limit is not checked)
+// upstream: apimachinery ValidateAnnotations
 pub(crate) fn check_annotations<'a>(
     annotations: impl IntoIterator<Item = (&'a String, &'a String)>,
     field: &str,
     errors: &mut Vec<FieldError>,
 ) {
-    for (key, _) in annotations {
+    let mut total = 0usize;
+    for (key, value) in annotations {
         for e in qualified_name_errors(&key.to_ascii_lowercase()) {
             errors.push(FieldError::invalid(field, quoted(key), e));
         }
+        total = total.saturating_add(key.len()).saturating_add(value.len());
+    }
+    if total > TOTAL_ANNOTATION_SIZE_LIMIT {
+        errors.push(FieldError::too_long(
+            field,
+            format!("must have at most {TOTAL_ANNOTATION_SIZE_LIMIT} bytes"),
+        ));
     }
 }
+
+/// The most bytes (keys and values together) an object's annotations may hold.
+const TOTAL_ANNOTATION_SIZE_LIMIT: usize = 256 * 1024;
 
 /// Check a qualified-name key at `field`.
 pub(crate) fn check_qualified_name(key: &str, field: &str, errors: &mut Vec<FieldError>) {

@@ -579,20 +579,237 @@ impl<'de> DeserializeSeed<'de> for OptionalObjectSeed<'_> {
 }
 
 /// One document of the stream, after both passes.
-pub(crate) struct Document {
+pub(crate) struct Document<'t> {
     /// Position in the stream (0-based), for error messages.
     pub index: usize,
     pub header: Header,
     pub objects: Vec<Object>,
+    /// Where the document's text is.
+    part: Part<'t>,
+    /// Which document of the part it is (0 unless the part could not be split further).
+    nth: usize,
+}
+
+impl Document<'_> {
+    /// The document as a generic JSON value (used to keep a template losslessly and to look
+    /// for unknown fields).
+    pub(crate) fn value(&self) -> Result<serde_json::Value, Error> {
+        let Some(doc) = serde_yaml::Deserializer::from_str(self.part.text).nth(self.nth) else {
+            return Ok(serde_json::Value::Null);
+        };
+        JsonSeed { key: "" }
+            .deserialize(doc)
+            .map_err(|e| yaml_error(e, self.index, self.part.first_line))
+    }
 }
 
 /// The largest text either reader accepts. Bigger inputs are refused up front instead of
 /// spending seconds on them; 100,000 nodes as `kubectl get -o yaml` prints them stay below it.
 pub const MAX_INPUT_BYTES: usize = 1 << 30;
 
-/// Read a YAML (or JSON) stream: one pass learns every document's kind, the second
-/// deserializes the wanted kinds into their typed mirrors.
-pub(crate) fn read_stream(text: &str, wanted: Wanted) -> Result<Vec<Document>, Error> {
+/// A stretch of the stream holding (normally) one document, and the line it starts on.
+#[derive(Clone, Copy)]
+struct Part<'t> {
+    text: &'t str,
+    /// Lines before this part in the whole text.
+    first_line: usize,
+}
+
+/// Whether `line` is a document marker (`---` or `...` at column 0, then a blank or the end).
+fn is_marker(line: &str, marker: &str) -> bool {
+    line.strip_prefix(marker)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
+}
+
+/// Split the stream at its document markers, so each document is parsed on its own: the
+/// kinds nobody wants are then read once, and a wanted document can be read again without
+/// reading the whole stream again. A marker at column 0 ends any scalar in YAML, so the split
+/// agrees with a YAML parser's; streams with `%` directives are not split.
+fn split_documents(text: &str) -> Vec<Part<'_>> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut first_line = 0;
+    let mut offset = 0;
+    for (number, line) in text.split_inclusive('\n').enumerate() {
+        if line.starts_with('%') {
+            return vec![Part {
+                text,
+                first_line: 0,
+            }];
+        }
+        if is_marker(line, "---") && offset > start {
+            parts.push(Part {
+                text: &text[start..offset],
+                first_line,
+            });
+            start = offset;
+            first_line = number;
+        }
+        offset += line.len();
+        if is_marker(line, "...") {
+            parts.push(Part {
+                text: &text[start..offset],
+                first_line,
+            });
+            start = offset;
+            first_line = number + 1;
+        }
+    }
+    if offset > start {
+        parts.push(Part {
+            text: &text[start..offset],
+            first_line,
+        });
+    }
+    parts
+}
+
+/// The deepest nesting of flow collections (`[...]`, `{...}`) a document may have. The YAML
+/// parser's cost grows with the flow depth for every token it reads, so a small document of
+/// nothing but brackets would otherwise take minutes; the deserializer refuses more than 128
+/// levels of any nesting anyway.
+const MAX_FLOW_DEPTH: usize = 128;
+
+/// Refuse a document part whose flow collections nest deeper than [`MAX_FLOW_DEPTH`], before
+/// the YAML parser sees it. The scan follows YAML's rules closely enough not to miss a flow
+/// collection: a bracket opens one where a value starts in block context, and anywhere
+/// outside a quoted scalar in flow context; quoted scalars, comments and block scalars
+/// (`|`, `>`) are skipped.
+fn check_flow_depth(part: &Part<'_>, index: usize) -> Result<(), Error> {
+    let bytes = part.text.as_bytes();
+    let blank = |b: Option<&u8>| matches!(b, None | Some(b' ' | b'\t' | b'\n' | b'\r'));
+    let mut depth = 0usize;
+    // The indentation of the line that opened a block scalar, while inside one.
+    let mut block_scalar: Option<usize> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        // A line starts at `i`.
+        let line_start = i;
+        let indent = bytes[i..].iter().take_while(|&&b| b == b' ').count();
+        let line_end = bytes[i..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |p| i + p + 1);
+        if let Some(parent) = block_scalar {
+            let empty = bytes[i + indent..line_end]
+                .iter()
+                .all(u8::is_ascii_whitespace);
+            if empty || indent > parent {
+                i = line_end;
+                continue;
+            }
+            block_scalar = None;
+        }
+        i += indent;
+        // Whether a new token (a value, a key, an entry) may start here.
+        let mut token_start = true;
+        // Whether the last token was a quoted scalar (then `:` right after it is a value
+        // indicator, as in JSON).
+        let mut after_quote = false;
+        while i < line_end {
+            let b = bytes[i];
+            if matches!(b, b' ' | b'\t' | b'\r' | b'\n') {
+                i += 1;
+                continue;
+            }
+            if b == b'#' && (i == line_start || blank(bytes.get(i - 1))) {
+                i = line_end;
+                continue;
+            }
+            if token_start {
+                match b {
+                    b'[' | b'{' => {
+                        depth += 1;
+                        if depth > MAX_FLOW_DEPTH {
+                            return Err(too_deep(part, index, i));
+                        }
+                        i += 1;
+                        continue;
+                    }
+                    b'"' | b'\'' => {
+                        // Skip the quoted scalar, across lines if it goes on.
+                        i += 1;
+                        while i < bytes.len() {
+                            match bytes[i] {
+                                b'\\' if b == b'"' => i += 2,
+                                b'\'' if b == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+                                c if c == b => break,
+                                _ => i += 1,
+                            }
+                        }
+                        i += 1;
+                        token_start = false;
+                        after_quote = true;
+                        continue;
+                    }
+                    b'|' | b'>' if depth == 0 => {
+                        block_scalar = Some(indent);
+                        i = line_end;
+                        continue;
+                    }
+                    b'&' | b'!' => {
+                        // An anchor or a tag: the value starts after it.
+                        while i < line_end && !blank(bytes.get(i)) {
+                            i += 1;
+                        }
+                        continue;
+                    }
+                    b'-' | b'?' | b':' if depth == 0 && blank(bytes.get(i + 1)) => {
+                        i += 1;
+                        continue;
+                    }
+                    _ => {}
+                }
+            }
+            token_start = false;
+            let value_indicator = b == b':' && (after_quote || blank(bytes.get(i + 1)));
+            after_quote = false;
+            if depth > 0 {
+                match b {
+                    // In flow context a bracket opens or closes a collection wherever it is.
+                    b'[' | b'{' => {
+                        token_start = true;
+                        continue;
+                    }
+                    b']' | b'}' => depth -= 1,
+                    b',' | b'?' => token_start = true,
+                    _ => token_start = value_indicator,
+                }
+            } else {
+                token_start = value_indicator;
+            }
+            i += 1;
+        }
+        // A quoted scalar may have ended on a later line: go on from where it ended.
+        i = i.max(line_end);
+    }
+    Ok(())
+}
+
+/// The error for flow collections nested too deep, at byte `at` of the part.
+fn too_deep(part: &Part<'_>, index: usize, at: usize) -> Error {
+    let before = &part.text.as_bytes()[..at];
+    let line = before.iter().filter(|&&b| b == b'\n').count();
+    let column = at
+        - before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
+    let message = format!("flow collections nested more than {MAX_FLOW_DEPTH} deep");
+    Error::Parse {
+        field: String::new(),
+        message: if index > 0 {
+            format!("{message} (document {})", index + 1)
+        } else {
+            message
+        },
+        location: Some((part.first_line + line + 1, column + 1)),
+    }
+}
+
+/// Read a YAML (or JSON) stream: one pass learns every document's kind, a second reads the
+/// documents of the wanted kinds (only those) into their typed mirrors.
+pub(crate) fn read_stream(text: &str, wanted: Wanted) -> Result<Vec<Document<'_>>, Error> {
     if text.len() > MAX_INPUT_BYTES {
         return Err(Error::parse(
             "",
@@ -603,45 +820,49 @@ pub(crate) fn read_stream(text: &str, wanted: Wanted) -> Result<Vec<Document>, E
             ),
         ));
     }
-    let mut headers = Vec::new();
-    for (index, doc) in serde_yaml::Deserializer::from_str(text).enumerate() {
-        let header = Option::<Header>::deserialize(doc).map_err(|e| yaml_error(e, index))?;
-        headers.push(header);
-    }
+    // A byte-order mark may open the text (editors on Windows write one).
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut documents = Vec::new();
-    let passes = serde_yaml::Deserializer::from_str(text).zip(headers);
-    for (index, (doc, header)) in passes.enumerate() {
-        let Some(header) = header else { continue };
-        let interesting = wanted.wants(header.kind())
-            || (header.kind() == Kind::List && header.items.iter().any(|h| wanted.wants(h.kind())));
-        let objects = if interesting {
-            ObjectSeed {
-                header: &header,
-                wanted,
-            }
-            .deserialize(doc)
-            .map_err(|e| yaml_error(e, index))?
-        } else {
-            Vec::new()
+    let mut index = 0;
+    for part in split_documents(text) {
+        check_flow_depth(&part, index)?;
+        let mut headers = Vec::new();
+        for doc in serde_yaml::Deserializer::from_str(part.text) {
+            let header = Option::<Header>::deserialize(doc)
+                .map_err(|e| yaml_error(e, index + headers.len(), part.first_line))?;
+            headers.push(header);
+        }
+        let interesting = |header: &Header| {
+            wanted.wants(header.kind())
+                || (header.kind() == Kind::List
+                    && header.items.iter().any(|h| wanted.wants(h.kind())))
         };
-        documents.push(Document {
-            index,
-            header,
-            objects,
-        });
+        let any_interesting = headers.iter().flatten().any(interesting);
+        let mut docs = any_interesting.then(|| serde_yaml::Deserializer::from_str(part.text));
+        for (nth, header) in headers.into_iter().enumerate() {
+            let doc = docs.as_mut().and_then(Iterator::next);
+            let this = index;
+            index += 1;
+            let Some(header) = header else { continue };
+            let objects = match doc {
+                Some(doc) if interesting(&header) => ObjectSeed {
+                    header: &header,
+                    wanted,
+                }
+                .deserialize(doc)
+                .map_err(|e| yaml_error(e, this, part.first_line))?,
+                _ => Vec::new(),
+            };
+            documents.push(Document {
+                index: this,
+                header,
+                objects,
+                part,
+                nth,
+            });
+        }
     }
     Ok(documents)
-}
-
-/// The `index`-th document of the stream as a generic JSON value (used to keep a template
-/// losslessly and to look for unknown fields).
-pub(crate) fn document_value(text: &str, index: usize) -> Result<serde_json::Value, Error> {
-    let Some(doc) = serde_yaml::Deserializer::from_str(text).nth(index) else {
-        return Ok(serde_json::Value::Null);
-    };
-    JsonSeed { key: "" }
-        .deserialize(doc)
-        .map_err(|e| yaml_error(e, index))
 }
 
 /// The first `kind: DaemonSet` object of a document: the document itself, or the first one
@@ -801,9 +1022,9 @@ fn is_field_path(text: &str) -> bool {
         })
 }
 
-fn yaml_error(e: serde_yaml::Error, index: usize) -> Error {
-    let location = e.location().map(|l| (l.line(), l.column()));
-    let text = e.to_string();
+fn yaml_error(e: serde_yaml::Error, index: usize, first_line: usize) -> Error {
+    let location = e.location().map(|l| (l.line() + first_line, l.column()));
+    let text = shift_lines(&e.to_string(), first_line);
     // serde_yaml prefixes the field path ("spec.template: invalid type ...").
     let (field, message) = match text.split_once(": ") {
         Some((path, rest)) if is_field_path(path) => (path.to_string(), rest.to_string()),
@@ -818,5 +1039,114 @@ fn yaml_error(e: serde_yaml::Error, index: usize) -> Error {
         field,
         message,
         location,
+    }
+}
+
+/// Add `by` to every `line N` in a parser message about a part of the stream, so the lines
+/// it names are lines of the whole text.
+fn shift_lines(message: &str, by: usize) -> String {
+    if by == 0 {
+        return message.to_string();
+    }
+    let mut out = String::with_capacity(message.len() + 8);
+    let mut rest = message;
+    while let Some(at) = rest.find("line ") {
+        let (before, after) = rest.split_at(at + "line ".len());
+        out.push_str(before);
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        match after[..digits].parse::<usize>() {
+            Ok(n) => out.push_str(&(n + by).to_string()),
+            Err(_) => out.push_str(&after[..digits]),
+        }
+        rest = &after[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn depth_error(text: &str) -> Option<String> {
+        let part = Part {
+            text,
+            first_line: 0,
+        };
+        check_flow_depth(&part, 0).err().map(|e| e.to_string())
+    }
+
+    #[test]
+    fn deep_flow_nesting_is_refused_where_it_gets_too_deep() {
+        let deep = format!("a:\n  b: {}{}\n", "[".repeat(200), "]".repeat(200));
+        assert_eq!(
+            depth_error(&deep).as_deref(),
+            Some("flow collections nested more than 128 deep at line 2 column 134")
+        );
+        let json = format!("{}{}", "{\"a\":".repeat(129), "}".repeat(129));
+        assert!(depth_error(&json).is_some());
+        let ok = format!("a: {}{}\n", "[".repeat(128), "]".repeat(128));
+        assert_eq!(depth_error(&ok), None);
+        // Closing brackets bring the depth down again.
+        let wide = "a: [[1], [2], {b: [3]}]\n".repeat(1000);
+        assert_eq!(depth_error(&wide), None);
+    }
+
+    #[test]
+    fn brackets_that_are_not_flow_collections_do_not_count() {
+        let many = "[".repeat(500);
+        for text in [
+            format!("a: \"{many}\"\n"),
+            format!("a: '{many}'\n"),
+            format!("a: '{many}''{many}'\n"),
+            format!("a: \"x\\\"{many}\"\n"),
+            format!("a: plain{many}\n"),
+            format!("a: http://x/{many}\n"),
+            format!("# {many}\na: 1\n"),
+            format!("a: 1 # {many}\n"),
+            format!("a: |\n  {many}\n\n  {many}\nb: 2\n"),
+            format!("- >-\n    {many}\n- x\n"),
+            format!("a: [\"{many}\", '{many}']\n"),
+            format!("a: [don't, \"{many}\", it's]\n"),
+            format!("a: \"multi\n  line {many}\"\nb: 1\n"),
+            format!("a: !!str &x \"{many}\"\n"),
+        ] {
+            assert_eq!(depth_error(&text), None, "{text:.60}");
+        }
+    }
+
+    #[test]
+    fn documents_split_at_their_markers() {
+        let text = "a: 1\n---\nb: 2\n--- # c\nc: |\n  ---x\n...\nd: 4\n---\n";
+        let parts: Vec<(&str, usize)> = split_documents(text)
+            .iter()
+            .map(|p| (p.text, p.first_line))
+            .collect();
+        assert_eq!(
+            parts,
+            [
+                ("a: 1\n", 0),
+                ("---\nb: 2\n", 1),
+                ("--- # c\nc: |\n  ---x\n...\n", 3),
+                ("d: 4\n", 7),
+                ("---\n", 8),
+            ]
+        );
+        // A stream with directives is read whole.
+        assert_eq!(
+            split_documents("%YAML 1.1\n---\na: 1\n---\nb: 2\n").len(),
+            1
+        );
+    }
+
+    #[test]
+    fn line_numbers_of_a_part_are_shifted_to_the_whole_text() {
+        assert_eq!(
+            shift_lines(
+                "did not find expected key at line 2 column 1, while parsing a block mapping at line 1 column 1",
+                10
+            ),
+            "did not find expected key at line 12 column 1, while parsing a block mapping at line 11 column 1"
+        );
+        assert_eq!(shift_lines("no lines here", 3), "no lines here");
     }
 }
