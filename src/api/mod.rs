@@ -1042,21 +1042,24 @@ fn yaml_error(e: serde_yaml::Error, index: usize, first_line: usize) -> Error {
     }
 }
 
-/// Add `by` to every `line N` in a parser message about a part of the stream, so the lines
-/// it names are lines of the whole text.
+/// Add `by` to every `at line N column` in a parser message about a part of the stream, so
+/// the lines it names are lines of the whole text (other text, such as a quoted value, is
+/// left alone).
 fn shift_lines(message: &str, by: usize) -> String {
+    const AT: &str = "at line ";
     if by == 0 {
         return message.to_string();
     }
     let mut out = String::with_capacity(message.len() + 8);
     let mut rest = message;
-    while let Some(at) = rest.find("line ") {
-        let (before, after) = rest.split_at(at + "line ".len());
+    while let Some(at) = rest.find(AT) {
+        let (before, after) = rest.split_at(at + AT.len());
         out.push_str(before);
         let digits = after.bytes().take_while(u8::is_ascii_digit).count();
-        match after[..digits].parse::<usize>() {
-            Ok(n) => out.push_str(&(n + by).to_string()),
-            Err(_) => out.push_str(&after[..digits]),
+        let number = after[..digits].parse::<usize>();
+        match number {
+            Ok(n) if after[digits..].starts_with(" column ") => out.push_str(&(n + by).to_string()),
+            _ => out.push_str(&after[..digits]),
         }
         rest = &after[digits..];
     }
@@ -1148,5 +1151,12 @@ mod tests {
             "did not find expected key at line 12 column 1, while parsing a block mapping at line 11 column 1"
         );
         assert_eq!(shift_lines("no lines here", 3), "no lines here");
+        assert_eq!(
+            shift_lines(
+                "invalid type: string \"at line 5\", expected a map at line 2 column 3",
+                10
+            ),
+            "invalid type: string \"at line 5\", expected a map at line 12 column 3"
+        );
     }
 }
