@@ -4,6 +4,13 @@
 //! (serde_yaml hands plain scalars to string fields verbatim), so label values such as `yes`,
 //! `1.0` or `0x1F` stay the strings the user wrote. Quantities are kept as text here and parsed
 //! during validation, where errors can name their field.
+//!
+//! The stream is split at its document markers and each document read on its own, in two
+//! passes: the first learns its kind (and its List items' kinds), the second reads only the
+//! documents of wanted kinds. Before the YAML parser sees a document, flow collections nested
+//! deeper than 128 levels are refused (the parser's work grows with that depth for every
+//! token). Alias bombs are stopped by serde_yaml's repetition limit, and deep nesting inside
+//! fields that are read by its recursion limit.
 
 use indexmap::IndexMap;
 use serde::Deserialize;
