@@ -26,7 +26,7 @@ pub enum Error {
     NotFound {
         /// The kind that was looked for (`DaemonSet`).
         wanted: &'static str,
-        /// The kinds the stream held instead, in order.
+        /// The kinds the stream held instead, each once, in order of first appearance.
         found: Vec<String>,
     },
     /// A kind we read, in an API version that Kubernetes no longer serves.
@@ -185,6 +185,8 @@ pub enum FieldErrorKind {
     Forbidden,
     /// `Duplicate value`: the value repeats one already given.
     Duplicate,
+    /// `Too long`: the value is longer than the field allows (the value is not repeated).
+    TooLong,
 }
 
 /// One validation problem: the field path, the bad value and what is wrong with it.
@@ -250,6 +252,15 @@ impl FieldError {
         }
     }
 
+    pub(crate) fn too_long(field: impl Into<String>, detail: impl Into<String>) -> FieldError {
+        FieldError {
+            kind: FieldErrorKind::TooLong,
+            field: field.into(),
+            value: None,
+            detail: detail.into(),
+        }
+    }
+
     pub(crate) fn duplicate(field: impl Into<String>, value: impl Into<String>) -> FieldError {
         FieldError {
             kind: FieldErrorKind::Duplicate,
@@ -268,6 +279,7 @@ impl fmt::Display for FieldError {
             FieldErrorKind::NotSupported => "Unsupported value",
             FieldErrorKind::Forbidden => "Forbidden",
             FieldErrorKind::Duplicate => "Duplicate value",
+            FieldErrorKind::TooLong => "Too long",
         };
         write!(f, "{}: {label}", self.field)?;
         if let Some(value) = &self.value {

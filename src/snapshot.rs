@@ -78,12 +78,7 @@ impl Node {
 
     pub(crate) fn from_doc(doc: &api::NodeDoc, errors: &mut Vec<FieldError>) -> Node {
         let name = doc.metadata.name.clone().unwrap_or_default();
-        if name.is_empty() {
-            errors.push(FieldError::required(
-                "metadata.name",
-                "name or generateName is required",
-            ));
-        }
+        check_name(&name, errors);
         let labels = doc.metadata.labels.clone().unwrap_or_default();
         check_labels(&labels, "metadata.labels", errors);
         let spec = doc.spec.clone().unwrap_or_default();
@@ -130,6 +125,18 @@ impl Node {
             capacity,
             conditions,
         }
+    }
+}
+
+/// `metadata.name` of a Node, Pod or ControllerRevision: required. Objects read from a cluster
+/// were validated by its API server; the planner needs only a name, so names outside the
+/// DNS-subdomain rules (upstream's own tests use `host_1`) are accepted.
+fn check_name(name: &str, errors: &mut Vec<FieldError>) {
+    if name.is_empty() {
+        errors.push(FieldError::required(
+            "metadata.name",
+            "name or generateName is required",
+        ));
     }
 }
 
@@ -323,12 +330,7 @@ impl Pod {
     pub(crate) fn from_doc(doc: &api::PodDoc, errors: &mut Vec<FieldError>) -> Pod {
         let meta = &doc.metadata;
         let name = meta.name.clone().unwrap_or_default();
-        if name.is_empty() {
-            errors.push(FieldError::required(
-                "metadata.name",
-                "name or generateName is required",
-            ));
-        }
+        check_name(&name, errors);
         let labels = meta.labels.clone().unwrap_or_default();
         check_labels(&labels, "metadata.labels", errors);
         let empty = api::PodSpec::default();
@@ -457,12 +459,7 @@ impl ControllerRevision {
     ) -> ControllerRevision {
         let meta = &doc.metadata;
         let name = meta.name.clone().unwrap_or_default();
-        if name.is_empty() {
-            errors.push(FieldError::required(
-                "metadata.name",
-                "name or generateName is required",
-            ));
-        }
+        check_name(&name, errors);
         ControllerRevision {
             name,
             namespace: meta

@@ -10,7 +10,10 @@ use crate::resources::{self, Container, HostPort, ResourceList};
 use crate::selector::{LabelSelector, Labels, NodeSelector, NodeSelectorTerm};
 use crate::status::DaemonSetStatus;
 use crate::taints::{Toleration, with_daemon_tolerations};
-use crate::validation::{check_labels, check_non_negative, dns1123_subdomain_errors};
+use crate::validation::{
+    check_annotations, check_labels, check_non_negative, dns1123_label_errors,
+    dns1123_subdomain_errors,
+};
 use crate::{Timestamp, schema};
 
 /// Label carrying the revision hash on pods and ControllerRevisions.
@@ -263,15 +266,23 @@ impl DaemonSet {
         let mut found = Vec::new();
         for document in &documents {
             if document.header.kind == "DaemonSet" {
-                return DaemonSet::from_document(text, document);
+                return DaemonSet::from_document(document);
             }
-            for (i, object) in document.objects.iter().enumerate() {
+            for object in &document.objects {
                 if let api::Object::DaemonSet(doc) = object {
-                    let header = document.header.items.get(i).cloned().unwrap_or_default();
-                    return DaemonSet::build(doc, &header.api_version, None);
+                    // The first DaemonSet among the items; its apiVersion is its own.
+                    let list = document.value()?;
+                    let raw = api::first_daemon_set(&list);
+                    let api_version = raw
+                        .as_ref()
+                        .and_then(|r| r.get("apiVersion"))
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default()
+                        .to_string();
+                    return DaemonSet::build(doc, &api_version, raw);
                 }
             }
-            if !document.header.kind.is_empty() {
+            if !document.header.kind.is_empty() && !found.contains(&document.header.kind) {
                 found.push(document.header.kind.clone());
             }
         }
@@ -281,11 +292,11 @@ impl DaemonSet {
         })
     }
 
-    fn from_document(text: &str, document: &api::Document) -> Result<DaemonSet, Error> {
+    fn from_document(document: &api::Document<'_>) -> Result<DaemonSet, Error> {
         let Some(api::Object::DaemonSet(doc)) = document.objects.first() else {
             return Err(Error::parse("", "DaemonSet document could not be read"));
         };
-        let raw = api::document_value(text, document.index)?;
+        let raw = document.value()?;
         DaemonSet::build(doc, &document.header.api_version, Some(raw))
     }
 
@@ -351,9 +362,17 @@ impl DaemonSet {
             .clone()
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| "default".to_string());
+        for e in dns1123_label_errors(&namespace) {
+            errors.push(FieldError::invalid(
+                "metadata.namespace",
+                quoted(&namespace),
+                e,
+            ));
+        }
         let labels = meta.labels.clone().unwrap_or_default();
         check_labels(&labels, "metadata.labels", &mut errors);
         let annotations = meta.annotations.clone().unwrap_or_default();
+        check_annotations(&annotations, "metadata.annotations", &mut errors);
         let deletion_timestamp = parse_time(
             meta.deletion_timestamp.as_deref(),
             "metadata.deletionTimestamp",
@@ -364,14 +383,29 @@ impl DaemonSet {
         let spec = doc.spec.as_ref().unwrap_or(&empty_spec);
 
         // upstream: validation.go ValidateDaemonSetSpec
+        let empty_template = api::PodTemplate::default();
+        let template_raw = spec.template.as_ref().unwrap_or(&empty_template);
+        let template_labels = template_raw
+            .metadata
+            .as_ref()
+            .and_then(|m| m.labels.clone())
+            .unwrap_or_default();
         let selector = match &spec.selector {
             None => {
                 errors.push(FieldError::required("spec.selector", ""));
+                // A missing selector selects nothing, so it cannot match the template either.
+                errors.push(selector_mismatch(&template_labels));
                 LabelSelector::default()
             }
             Some(raw) => {
+                let before = errors.len();
                 let s = LabelSelector::compile(raw, "spec.selector", &mut errors);
-                if s.is_empty() {
+                if errors.len() == before && !s.matches(&template_labels) {
+                    errors.push(selector_mismatch(&template_labels));
+                }
+                let written = raw.match_labels.as_ref().map_or(0, |m| m.len())
+                    + raw.match_expressions.as_ref().map_or(0, |e| e.len());
+                if written == 0 {
                     errors.push(FieldError::invalid(
                         "spec.selector",
                         "{}",
@@ -382,16 +416,7 @@ impl DaemonSet {
             }
         };
 
-        let empty_template = api::PodTemplate::default();
-        let template_raw = spec.template.as_ref().unwrap_or(&empty_template);
         let template = build_template(template_raw, raw_doc.pointer("/spec/template"), &mut errors);
-        if !selector.is_empty() && !selector.matches(&template.labels) {
-            errors.push(FieldError::invalid(
-                "spec.template.metadata.labels",
-                serde_json::to_string(&template.labels).unwrap_or_default(),
-                "`selector` does not match template `labels`",
-            ));
-        }
         let pod_spec = template_raw.spec.as_ref();
         if let Some(policy) = pod_spec.and_then(|s| s.restart_policy.as_deref())
             && policy != "Always"
@@ -411,14 +436,13 @@ impl DaemonSet {
 
         let min_ready_seconds = spec.min_ready_seconds.unwrap_or(0);
         check_non_negative(min_ready_seconds, "spec.minReadySeconds", &mut errors);
+        let update_strategy = build_strategy(spec.update_strategy.as_ref(), flavor, &mut errors);
         let revision_history_limit = spec.revision_history_limit.unwrap_or(10);
         check_non_negative(
             revision_history_limit,
             "spec.revisionHistoryLimit",
             &mut errors,
         );
-
-        let update_strategy = build_strategy(spec.update_strategy.as_ref(), flavor, &mut errors);
 
         let burst_replicas = spec
             .burst_replicas
@@ -710,6 +734,17 @@ impl DaemonSet {
     }
 }
 
+/// The error for template labels the selector does not match, the value printed as JSON with
+/// sorted keys (as the API server prints a Go map).
+fn selector_mismatch(labels: &Labels) -> FieldError {
+    let sorted: std::collections::BTreeMap<&String, &String> = labels.iter().collect();
+    FieldError::invalid(
+        "spec.template.metadata.labels",
+        serde_json::to_string(&sorted).unwrap_or_default(),
+        "selector does not match template labels",
+    )
+}
+
 fn parse_time(text: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> Option<Timestamp> {
     let text = text?;
     if text.is_empty() || text == "null" {
@@ -780,6 +815,29 @@ fn int_or_percent(
     }
 }
 
+/// The number upstream's getIntOrPercentValue reads: the percentage of a valid percent string,
+/// else the integer (a string that is not a decimal integer reads as 0, as Go's IntValue does).
+fn zero_test_value(value: &IntOrString) -> i64 {
+    match value {
+        IntOrString::Int(n) => *n,
+        IntOrString::String(s) => {
+            let text = s
+                .strip_suffix('%')
+                .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+                .unwrap_or(s);
+            text.parse::<i64>().unwrap_or(0)
+        }
+    }
+}
+
+/// An int-or-string value as the API server prints it in a field error.
+fn int_or_string_value(value: &IntOrString) -> String {
+    match value {
+        IntOrString::Int(n) => n.to_string(),
+        IntOrString::String(s) => quoted(s),
+    }
+}
+
 fn build_strategy(
     raw: Option<&api::UpdateStrategy>,
     flavor: Flavor,
@@ -794,7 +852,7 @@ fn build_strategy(
             errors.push(FieldError::not_supported(
                 "spec.updateStrategy.type",
                 quoted(other),
-                &["OnDelete", "RollingUpdate"],
+                &["RollingUpdate", "OnDelete"],
             ));
             return UpdateStrategy::OnDelete;
         }
@@ -821,21 +879,30 @@ fn build_strategy(
         Some(v) => int_or_percent(v, &field("maxSurge"), errors),
         None => Some(ms_default),
     };
-    if let (Some(mu), Some(ms)) = (max_unavailable, max_surge) {
-        // upstream: validation.go ValidateRollingUpdateDaemonSet
-        if mu.is_zero() && ms.is_zero() {
-            errors.push(FieldError::required(
-                field("maxUnavailable"),
-                "cannot be 0 when maxSurge is 0",
-            ));
-        }
-        if !mu.is_zero() && !ms.is_zero() {
-            errors.push(FieldError::invalid(
-                field("maxSurge"),
-                ms.to_string(),
-                "may not be set when maxUnavailable is non-zero",
-            ));
-        }
+    // upstream: validation.go ValidateRollingUpdateDaemonSet. The zero test reads the number
+    // the way getIntOrPercentValue does, even from a value already reported as malformed.
+    let has_unavailable = ru
+        .max_unavailable
+        .as_ref()
+        .map_or(!mu_default.is_zero(), |v| zero_test_value(v) != 0);
+    let has_surge = ru
+        .max_surge
+        .as_ref()
+        .map_or(!ms_default.is_zero(), |v| zero_test_value(v) != 0);
+    if has_unavailable && has_surge {
+        errors.push(FieldError::invalid(
+            field("maxSurge"),
+            ru.max_surge
+                .as_ref()
+                .map_or_else(|| ms_default.to_string(), int_or_string_value),
+            "may not be set when maxUnavailable is non-zero",
+        ));
+    }
+    if !has_unavailable && !has_surge {
+        errors.push(FieldError::required(
+            field("maxUnavailable"),
+            "cannot be 0 when maxSurge is 0",
+        ));
     }
     let mut partition = None;
     let mut paused = false;
@@ -887,6 +954,7 @@ fn build_template(
     let labels = meta.labels.clone().unwrap_or_default();
     check_labels(&labels, "spec.template.metadata.labels", errors);
     let annotations = meta.annotations.clone().unwrap_or_default();
+    check_annotations(&annotations, "spec.template.metadata.annotations", errors);
     let empty = api::PodSpec::default();
     let spec_raw = raw.spec.as_ref().unwrap_or(&empty);
     let spec = build_pod_spec(spec_raw, "spec.template.spec", true, errors);
@@ -942,6 +1010,25 @@ pub(crate) fn build_pod_spec(
     validate: bool,
     errors: &mut Vec<FieldError>,
 ) -> PodSpec {
+    // upstream: validation.go ValidatePodSpec (containers, init containers, nodeSelector,
+    // affinity, tolerations, overhead: errors come in that order)
+    let containers = resources::parse_containers(
+        raw.containers.as_ref(),
+        &format!("{field}.containers"),
+        false,
+        validate,
+        errors,
+    );
+    if validate && containers.is_empty() {
+        errors.push(FieldError::required(format!("{field}.containers"), ""));
+    }
+    let init_containers = resources::parse_containers(
+        raw.init_containers.as_ref(),
+        &format!("{field}.initContainers"),
+        true,
+        validate,
+        errors,
+    );
     let node_selector = raw.node_selector.clone().unwrap_or_default();
     if validate {
         check_labels(&node_selector, &format!("{field}.nodeSelector"), errors);
@@ -980,19 +1067,15 @@ pub(crate) fn build_pod_spec(
                 "must be in the range 1-100",
             ));
         }
-        let wrapper = api::NodeSelector {
-            node_selector_terms: Some(vec![p.preference.clone().unwrap_or_default()]),
-        };
-        let compiled =
-            NodeSelector::compile(&wrapper, &format!("{path}.preference"), false, errors);
-        preferred_node_affinity.push(PreferredSchedulingTerm {
-            weight,
-            preference: compiled
-                .node_selector_terms
-                .into_iter()
-                .next()
-                .unwrap_or_default(),
-        });
+        let preference = NodeSelectorTerm::compile(
+            p.preference
+                .as_ref()
+                .unwrap_or(&api::NodeSelectorTerm::default()),
+            &format!("{path}.preference"),
+            validate,
+            errors,
+        );
+        preferred_node_affinity.push(PreferredSchedulingTerm { weight, preference });
     }
     let mut tolerations = Vec::new();
     for (i, t) in raw.tolerations.iter().flatten().enumerate() {
@@ -1002,23 +1085,6 @@ pub(crate) fn build_pod_spec(
             tolerations.push(t);
         }
     }
-    let containers = resources::parse_containers(
-        raw.containers.as_ref(),
-        &format!("{field}.containers"),
-        false,
-        validate,
-        errors,
-    );
-    if validate && containers.is_empty() {
-        errors.push(FieldError::required(format!("{field}.containers"), ""));
-    }
-    let init_containers = resources::parse_containers(
-        raw.init_containers.as_ref(),
-        &format!("{field}.initContainers"),
-        true,
-        validate,
-        errors,
-    );
     let overhead = resources::parse_resource_list(
         raw.overhead.as_ref(),
         &format!("{field}.overhead"),

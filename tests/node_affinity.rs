@@ -195,50 +195,50 @@ fn node_selector_and_affinity_terms() {
         ),
         (
             "NA-22 matchFields In matches",
-            required("[{matchFields: [{key: metadata.name, operator: In, values: [node_1]}]}]"),
-            node("node_1", &[]),
+            required("[{matchFields: [{key: metadata.name, operator: In, values: [node-1]}]}]"),
+            node("node-1", &[]),
             true,
         ),
         (
             "NA-23 matchFields In does not match",
-            required("[{matchFields: [{key: metadata.name, operator: In, values: [node_1]}]}]"),
-            node("node_2", &[]),
+            required("[{matchFields: [{key: metadata.name, operator: In, values: [node-1]}]}]"),
+            node("node-2", &[]),
             false,
         ),
         (
             "NA-24 two terms: fields no, expressions yes",
             required(
-                "[{matchFields: [{key: metadata.name, operator: In, values: [node_1]}]},
+                "[{matchFields: [{key: metadata.name, operator: In, values: [node-1]}]},
                   {matchExpressions: [{key: foo, operator: In, values: [bar]}]}]",
             ),
-            node("node_2", FOO_BAR),
+            node("node-2", FOO_BAR),
             true,
         ),
         (
             "NA-25 one term: fields no, expressions yes",
             required(
-                "[{matchFields: [{key: metadata.name, operator: In, values: [node_1]}],
+                "[{matchFields: [{key: metadata.name, operator: In, values: [node-1]}],
                    matchExpressions: [{key: foo, operator: In, values: [bar]}]}]",
             ),
-            node("node_2", FOO_BAR),
+            node("node-2", FOO_BAR),
             false,
         ),
         (
             "NA-26 one term: both match",
             required(
-                "[{matchFields: [{key: metadata.name, operator: In, values: [node_1]}],
+                "[{matchFields: [{key: metadata.name, operator: In, values: [node-1]}],
                    matchExpressions: [{key: foo, operator: In, values: [bar]}]}]",
             ),
-            node("node_1", FOO_BAR),
+            node("node-1", FOO_BAR),
             true,
         ),
         (
             "NA-27 two terms: neither matches",
             required(
-                "[{matchFields: [{key: metadata.name, operator: In, values: [node_1]}]},
+                "[{matchFields: [{key: metadata.name, operator: In, values: [node-1]}]},
                   {matchExpressions: [{key: foo, operator: In, values: [not-match-to-bar]}]}]",
             ),
-            node("node_2", FOO_BAR),
+            node("node-2", FOO_BAR),
             false,
         ),
     ];
@@ -359,9 +359,9 @@ spec:
       containers: [{{name: agent, image: agent:1}}]
 {}",
         required(
-            "[{matchFields: [{key: metadata.name, operator: In, values: [host_1, host_2]}]},
+            "[{matchFields: [{key: metadata.name, operator: In, values: [host-1, host-2]}]},
               {matchExpressions: [{key: label_1, operator: In, values: [label_1_val]}],
-               matchFields: [{key: metadata.name, operator: In, values: [host_1]}]},
+               matchFields: [{key: metadata.name, operator: In, values: [host-1]}]},
               {matchExpressions: [{key: invalid key, operator: In, values: [label_value]}]}]"
         )
         .lines()
@@ -390,28 +390,28 @@ spec:
 fn field_and_label_requirements_in_one_term_are_anded() {
     let both = required(
         "[{matchExpressions: [{key: label_1, operator: In, values: [label_1_val]}],
-           matchFields: [{key: metadata.name, operator: In, values: [host_1]}]}]",
+           matchFields: [{key: metadata.name, operator: In, values: [host-1]}]}]",
     );
-    assert!(!matches(&both, &node("host_1", &[])), "NSM-03");
+    assert!(!matches(&both, &node("host-1", &[])), "NSM-03");
     assert!(
-        matches(&both, &node("host_1", &[("label_1", "label_1_val")])),
+        matches(&both, &node("host-1", &[("label_1", "label_1_val")])),
         "NSM-04"
     );
     let either = required(
         "[{matchExpressions: [{key: label_1, operator: In, values: [label_1_val]}]},
-          {matchFields: [{key: metadata.name, operator: In, values: [host_1]}]}]",
+          {matchFields: [{key: metadata.name, operator: In, values: [host-1]}]}]",
     );
-    assert!(matches(&either, &node("host_1", &[])), "NSM-05");
+    assert!(matches(&either, &node("host-1", &[])), "NSM-05");
 }
 
 // upstream: helpers_test.go TestMatchNodeSelectorTerms
 #[test]
 fn match_node_selector_terms() {
     let label_term = "{matchExpressions: [{key: label_1, operator: In, values: [label_1_val]}]}";
-    let field_term = "{matchFields: [{key: metadata.name, operator: In, values: [host_1]}]}";
+    let field_term = "{matchFields: [{key: metadata.name, operator: In, values: [host-1]}]}";
     let both_term = "{matchExpressions: [{key: label_1, operator: In, values: [label_1_val]}],
-                      matchFields: [{key: metadata.name, operator: In, values: [host_1]}]}";
-    let labelled = |v: &str| node("host_1", &[("label_1", v)]);
+                      matchFields: [{key: metadata.name, operator: In, values: [host-1]}]}";
+    let labelled = |v: &str| node("host-1", &[("label_1", v)]);
 
     assert!(
         !NodeSelector::default().matches("", &Labels::new()),
@@ -425,27 +425,27 @@ fn match_node_selector_terms() {
         "MNST-02"
     );
     assert!(
-        matches(&required(&format!("[{field_term}]")), &node("host_1", &[])),
+        matches(&required(&format!("[{field_term}]")), &node("host-1", &[])),
         "MNST-03"
     );
     assert!(
         !matches(
             &required(&format!("[{field_term}]")),
-            &node("not_host_1", &[("metadata.name", "host_1")])
+            &node("not_host-1", &[("metadata.name", "host-1")])
         ),
         "MNST-05: fields are not read from labels"
     );
     assert!(
         !matches(
             &required(
-                "[{matchExpressions: [{key: metadata.name, operator: In, values: [host_1]}]}]"
+                "[{matchExpressions: [{key: metadata.name, operator: In, values: [host-1]}]}]"
             ),
-            &node("host_1", &[])
+            &node("host-1", &[])
         ),
         "MNST-06: labels are not read from fields"
     );
     assert!(
-        !matches(&required(&format!("[{both_term}]")), &node("host_1", &[])),
+        !matches(&required(&format!("[{both_term}]")), &node("host-1", &[])),
         "MNST-07"
     );
     assert!(
@@ -481,11 +481,11 @@ fn field_requirement_with_two_values_never_matches() {
             match_fields: vec![NodeSelectorRequirement {
                 key: "metadata.name".into(),
                 operator: NodeSelectorOperator::In,
-                values: vec!["host_1".into(), "host_2".into()],
+                values: vec!["host-1".into(), "host-2".into()],
             }],
         }],
     };
-    assert!(!selector.matches("host_1", &Labels::new()));
+    assert!(!selector.matches("host-1", &Labels::new()));
     assert_eq!(selector.pinned_node(), None);
 }
 

@@ -7,7 +7,9 @@ use daemonset_planner::synth::{self, ClusterShape};
 use daemonset_planner::{Options, Timestamp, plan};
 
 fn fnv64(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
+    text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// Every case: name and plan JSON.
@@ -26,13 +28,27 @@ pub fn cases() -> Vec<(String, String)> {
         for variant in 0..3 {
             let ds = synth::daemon_set(variant);
             let fresh = synth::snapshot(cluster.nodes.clone(), cluster.pods.clone());
-            out.push((format!("seed{seed}-v{variant}-fresh"), plan(&ds, &fresh, &options)));
+            out.push((
+                format!("seed{seed}-v{variant}-fresh"),
+                plan(&ds, &fresh, &options),
+            ));
             let mut pods = cluster.pods.clone();
-            pods.extend(synth::daemon_pods(&ds, &cluster.nodes, ds.revision_hash(), now));
+            pods.extend(synth::daemon_pods(
+                &ds,
+                &cluster.nodes,
+                ds.revision_hash(),
+                now,
+            ));
             let steady = synth::snapshot(cluster.nodes.clone(), pods);
-            out.push((format!("seed{seed}-v{variant}-steady"), plan(&ds, &steady, &options)));
+            out.push((
+                format!("seed{seed}-v{variant}-steady"),
+                plan(&ds, &steady, &options),
+            ));
             let updated = synth::daemon_set_updated(variant);
-            out.push((format!("seed{seed}-v{variant}-rolling"), plan(&updated, &steady, &options)));
+            out.push((
+                format!("seed{seed}-v{variant}-rolling"),
+                plan(&updated, &steady, &options),
+            ));
         }
     }
     out.into_iter()
@@ -48,14 +64,26 @@ fn plans_unchanged_by_optimisation() {
         .filter(|l| !l.starts_with('#') && !l.is_empty())
         .map(|l| {
             let mut parts = l.split_whitespace();
-            (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap())
+            (
+                parts.next().unwrap(),
+                parts.next().unwrap(),
+                parts.next().unwrap(),
+            )
         })
         .collect();
     let got = cases();
     assert_eq!(got.len(), expected.len());
     for ((name, json), (want_name, want_hash, want_len)) in got.iter().zip(&expected) {
         assert_eq!(name, want_name);
-        assert_eq!(json.len().to_string(), *want_len, "{name}: plan JSON length changed");
-        assert_eq!(format!("{:016x}", fnv64(json)), *want_hash, "{name}: plan JSON changed");
+        assert_eq!(
+            json.len().to_string(),
+            *want_len,
+            "{name}: plan JSON length changed"
+        );
+        assert_eq!(
+            format!("{:016x}", fnv64(json)),
+            *want_hash,
+            "{name}: plan JSON changed"
+        );
     }
 }
