@@ -271,7 +271,7 @@ impl Matcher {
                 return false;
             };
             let (_, alloc, used) = resources[i];
-            if wanted > alloc - used {
+            if wanted > alloc.saturating_sub(used) {
                 return false;
             }
         }

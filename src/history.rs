@@ -223,7 +223,7 @@ pub(crate) fn construct<'s>(ds: &DaemonSet, snapshot: &'s Snapshot) -> History<'
     let (current, non_current): (Vec<&ControllerRevision>, Vec<&ControllerRevision>) =
         owned.into_iter().partition(|r| matches_template(ds, r));
     let max_other = non_current.iter().map(|r| r.revision).max().unwrap_or(0);
-    let next = max_other + 1;
+    let next = max_other.saturating_add(1);
     let hash = match current.as_slice() {
         [] => {
             let hash = free_hash(ds, snapshot);
@@ -288,7 +288,10 @@ fn free_hash(ds: &DaemonSet, snapshot: &Snapshot) -> String {
         if !taken(&hash) {
             break;
         }
-        count += 1;
+        let Some(next) = count.checked_add(1) else {
+            break;
+        };
+        count = next;
         hash = compute_hash(&ds.template.raw, Some(count));
     }
     hash

@@ -124,9 +124,12 @@ impl FailedPodBackoff {
     // upstream: client-go flowcontrol Backoff.Next
     pub(crate) fn next(&mut self, node: &str, now: Timestamp) {
         let delay = match self.entries.get(node) {
+            // upstream: hasExpired is only true for an entry older than twice the maximum;
+            // an entry stamped in the future (clock skew) has not expired.
             Some(e)
-                if now.duration_since(e.last_update).unsigned_abs()
-                    <= 2 * FAILED_POD_BACKOFF_MAX =>
+                if now.duration_since(e.last_update).is_negative()
+                    || now.duration_since(e.last_update).unsigned_abs()
+                        <= 2 * FAILED_POD_BACKOFF_MAX =>
             {
                 (e.delay * 2).min(FAILED_POD_BACKOFF_MAX)
             }

@@ -431,6 +431,16 @@ pub(crate) fn batch_of(count: usize) -> impl Iterator<Item = usize> {
     })
 }
 
+/// Most creations (and, separately, deletions) per step: OpenKruise's `spec.burstReplicas` (a
+/// percentage of the stored desired count) when set, else the option (upstream's 250).
+// upstream: daemon_controller.go syncNodes; kruise daemonset_util.go getBurstReplicas
+pub(crate) fn burst(ds: &DaemonSet, options: &Options) -> usize {
+    match ds.burst_replicas {
+        Some(b) => b.scaled(ds.status.desired_number_scheduled, false).max(0) as usize,
+        None => options.burst_replicas,
+    }
+}
+
 /// Compute the plan for one sync.
 pub(crate) fn sync(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Plan {
     let decisions = placement::placement(ds, snapshot, options);
@@ -481,6 +491,7 @@ pub(crate) fn sync(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Pl
     // upstream: syncDaemonSet stops for a DaemonSet being deleted, without a status write.
     if ds.deletion_timestamp.is_some() {
         plan.status = ds.status.clone();
+        plan.rollout = status::rollout_status(&ds.name, rolling, ds.generation, &ds.status, None);
         plan.write_status = false;
         plan.decisions = decisions;
         return plan;
@@ -489,10 +500,7 @@ pub(crate) fn sync(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Pl
     let managed = manage(&ctx, &claim, &mut backoff);
     // OpenKruise's spec.burstReplicas (a percentage of the stored desired count) overrides
     // the option (K24).
-    let burst = match ds.burst_replicas {
-        Some(b) => b.scaled(ds.status.desired_number_scheduled, false).max(0) as usize,
-        None => options.burst_replicas,
-    };
+    let burst = burst(ds, options);
     let pods = snapshot.pods();
     let mut deleted = vec![false; pods.len()];
     let mut creates: Vec<(usize, CreateReason)> = Vec::new();

@@ -38,7 +38,7 @@ use crate::plan::{CreatePod, CreateReason, DeletePod, DeleteReason, Plan};
 use crate::reconcile::batch_of;
 use crate::snapshot::{Node, Pod, Snapshot};
 use crate::spec::{DaemonSet, UpdateStrategy};
-use crate::{plan, rollout, status};
+use crate::{Timestamp, plan, rollout, status};
 
 /// Keeps plans up to date as single nodes and pods change.
 #[derive(Debug, Clone)]
@@ -165,14 +165,18 @@ impl Replanner {
                 let name = self.snapshot.nodes()[n].name.clone();
                 let timing_free = self.entries.iter().all(|(d, _)| d.min_ready_seconds() == 0);
                 if timing_free && self.quiet_except(&name) && self.node_pods_simple(n) {
+                    let now = self.options.now;
                     let before: Vec<Contribution> = self
                         .entries
                         .iter()
-                        .map(|(d, p)| contribution(&self.snapshot, d, p, n))
+                        .map(|(d, p)| contribution(&self.snapshot, d, p, n, now))
                         .collect();
                     self.snapshot.replace_pod_status(i, pod);
                     for (k, (ds, plan)) in self.entries.iter_mut().enumerate() {
-                        let after = contribution(&self.snapshot, ds, plan, n);
+                        if ds.deletion_timestamp().is_some() {
+                            continue;
+                        }
+                        let after = contribution(&self.snapshot, ds, plan, n, now);
                         apply_delta(plan, ds, before[k], after);
                     }
                     self.fast += 1;
@@ -235,10 +239,20 @@ impl Replanner {
             if decision == plan.decisions[n] {
                 continue;
             }
+            if ds.deletion_timestamp().is_some() {
+                // upstream: a DaemonSet being deleted gets decisions and nothing else.
+                plan.decisions[n] = decision;
+                continue;
+            }
             if decision.should_run && !decision.may_create(options) {
                 return false;
             }
-            let before = contribution(snapshot, ds, plan, n);
+            // A full burst may have left nodes waiting: only the full plan knows which.
+            let burst = crate::reconcile::burst(ds, options);
+            if plan.creates.len() >= burst || plan.deletes.len() >= burst {
+                return false;
+            }
+            let before = contribution(snapshot, ds, plan, n, options.now);
             let pods = claimed_on(snapshot, ds, n);
             plan.creates.retain(|c| c.node != node.name);
             plan.deletes
@@ -275,8 +289,11 @@ impl Replanner {
             for c in plan.creates.iter_mut() {
                 c.batch = batches.next().unwrap_or(0);
             }
+            if plan.creates.len() > burst || plan.deletes.len() > burst {
+                return false;
+            }
             plan.decisions[n] = decision;
-            let after = contribution(snapshot, ds, plan, n);
+            let after = contribution(snapshot, ds, plan, n, options.now);
             apply_delta(plan, ds, before, after);
         }
         true
@@ -338,7 +355,13 @@ fn claimed_on(snapshot: &Snapshot, ds: &DaemonSet, n: usize) -> Vec<usize> {
 }
 
 // upstream: daemon_controller.go updateDaemonSetStatus, for one node
-fn contribution(snapshot: &Snapshot, ds: &DaemonSet, plan: &Plan, n: usize) -> Contribution {
+fn contribution(
+    snapshot: &Snapshot,
+    ds: &DaemonSet,
+    plan: &Plan,
+    n: usize,
+    now: Timestamp,
+) -> Contribution {
     let decision: &NodeDecision = &plan.decisions[n];
     let pods = claimed_on(snapshot, ds, n);
     let mut c = Contribution::default();
@@ -349,7 +372,7 @@ fn contribution(snapshot: &Snapshot, ds: &DaemonSet, plan: &Plan, n: usize) -> C
             c.current = 1;
             if pod.is_ready() {
                 c.ready = 1;
-                if pod.is_available(ds.min_ready_seconds(), plan_now(plan)) {
+                if pod.is_available(ds.min_ready_seconds(), now) {
                     c.available = 1;
                 }
             }
@@ -361,11 +384,6 @@ fn contribution(snapshot: &Snapshot, ds: &DaemonSet, plan: &Plan, n: usize) -> C
         c.misscheduled = 1;
     }
     c
-}
-
-/// Availability only needs the clock when minReadySeconds > 0, which takes the full path.
-fn plan_now(_plan: &Plan) -> crate::Timestamp {
-    crate::Timestamp::UNIX_EPOCH
 }
 
 fn apply_delta(plan: &mut Plan, ds: &DaemonSet, before: Contribution, after: Contribution) {

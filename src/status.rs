@@ -23,6 +23,7 @@ pub struct DaemonSetStatus {
     /// `desired_number_scheduled - number_available`.
     pub number_unavailable: i64,
     /// The generation this status describes.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
     /// Hash-collision counter used to name revisions.
     #[serde(skip_serializing_if = "Option::is_none")]
