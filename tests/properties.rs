@@ -406,13 +406,34 @@ proptest! {
         pods in prop::collection::vec(pod_strategy(60), 0..80),
         ds_spec in ds_strategy(),
     ) {
-        let old = daemon_set(&ds_spec, 0);
-        let ds = daemon_set(&ds_spec, 1);
+        converge(&nodes, &pods, &ds_spec)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// The same property on clusters of a few hundred nodes.
+    #[test]
+    fn large_clusters_converge(
+        nodes in prop::collection::vec(node_strategy(), 150..300),
+        pods in prop::collection::vec(pod_strategy(300), 0..400),
+        ds_spec in ds_strategy(),
+    ) {
+        converge(&nodes, &pods, &ds_spec)?;
+    }
+}
+
+fn converge(nodes: &[NodeSpec], pods: &[PodSpec], ds_spec: &DsSpec) -> Result<(), TestCaseError> {
+    {
+        let old = daemon_set(ds_spec, 0);
+        let ds = daemon_set(ds_spec, 1);
         let snapshot = Snapshot::new(
-            build_nodes(&nodes),
-            build_pods(&pods, nodes.len(), old.revision_hash(), ds.revision_hash()),
+            build_nodes(nodes),
+            build_pods(pods, nodes.len(), old.revision_hash(), ds.revision_hash()),
             vec![],
-        ).unwrap();
+        )
+        .unwrap();
         let mut cluster = Cluster::new(&snapshot, t0(), config());
         let max_loops = 12 * nodes.len() + 60;
         let mut loops = 0;
@@ -438,6 +459,12 @@ proptest! {
         options.failed_pod_backoff = cluster.failed_pod_backoff().clone();
         prop_assert!(plan(&ds, &settled, &options).is_empty());
     }
+
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn converges_after_faults_stop(
