@@ -9,6 +9,7 @@
 //! per distinct taint. Matching a node then touches only that node's slices.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::options::Options;
 use crate::placement::{NodeDecision, Reason, is_fit_resource};
@@ -23,13 +24,15 @@ const MISSING: u32 = u32::MAX;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct NodeIndex {
     strings: HashMap<String, u32>,
-    names: Vec<String>,
+    names: Vec<Arc<str>>,
     ints: Vec<Option<i64>>,
     label_start: Vec<u32>,
     labels: Vec<(u32, u32)>,
     taint_start: Vec<u32>,
     taint_ids: Vec<u32>,
     taints: Vec<Taint>,
+    /// Key and value of each distinct taint, shared by the reasons that name it.
+    taint_names: Vec<(Arc<str>, Arc<str>)>,
     resource_start: Vec<u32>,
     /// `(resource id, allocatable nanos, requested by the node's pods)` per node, sorted by
     /// resource id.
@@ -49,7 +52,7 @@ impl NodeIndex {
         }
         let id = self.ints.len() as u32;
         self.strings.insert(s.to_string(), id);
-        self.names.push(s.to_string());
+        self.names.push(Arc::from(s));
         self.ints.push(s.parse::<i64>().ok());
         id
     }
@@ -77,6 +80,8 @@ impl NodeIndex {
                 let id = *taint_table.entry(t.clone()).or_insert(next);
                 if id == next {
                     idx.taints.push(t.clone());
+                    idx.taint_names
+                        .push((Arc::from(t.key.as_str()), Arc::from(t.value.as_str())));
                 }
                 idx.taint_ids.push(id);
             }
@@ -151,6 +156,8 @@ struct Term {
 pub(crate) struct Matcher {
     node_name: Option<String>,
     selector: Vec<(u32, u32)>,
+    /// The selector's keys and values, shared by the reasons that name them.
+    selector_names: Vec<(Arc<str>, Arc<str>)>,
     terms: Option<Vec<Term>>,
     blocks_schedule: Vec<bool>,
     blocks_execute: Vec<bool>,
@@ -245,9 +252,15 @@ impl Matcher {
             .filter(|(res, q)| q.is_positive() && is_fit_resource(res))
             .map(|(res, q)| (idx.id(res), q.nanos()))
             .collect();
+        let selector_names = spec
+            .node_selector
+            .iter()
+            .map(|(k, v)| (Arc::from(k.as_str()), Arc::from(v.as_str())))
+            .collect();
         Matcher {
             node_name: spec.node_name.clone(),
             selector,
+            selector_names,
             terms,
             blocks_schedule,
             blocks_execute,
@@ -308,13 +321,7 @@ impl Matcher {
     /// The decision for node `n` named `name`, fit aside, with the same reasons in the same
     /// order as [`node_decision`](crate::placement::node_decision) gives.
     // upstream: daemon_controller.go NodeShouldRunDaemonPod
-    pub(crate) fn decide(
-        &self,
-        ds: &DaemonSet,
-        idx: &NodeIndex,
-        n: usize,
-        name: &str,
-    ) -> NodeDecision {
+    pub(crate) fn decide(&self, idx: &NodeIndex, n: usize, name: &str) -> NodeDecision {
         let (should_run, should_continue_running) = self.eval(idx, n, name);
         let mut decision = NodeDecision {
             should_run,
@@ -327,19 +334,19 @@ impl Matcher {
         }
         if let Some(wanted) = self.node_name.as_deref().filter(|w| *w != name) {
             decision.reasons.push(Reason::NodeNameMismatch {
-                wanted: wanted.to_string(),
+                wanted: wanted.into(),
             });
             return decision;
         }
         let mut affinity_ok = true;
-        for ((key, wanted), &(k, v)) in ds.template.spec.node_selector.iter().zip(&self.selector) {
+        for ((key, wanted), &(k, v)) in self.selector_names.iter().zip(&self.selector) {
             let found = if k == MISSING { None } else { idx.label(n, k) };
             if v == MISSING || found != Some(v) {
                 affinity_ok = false;
                 decision.reasons.push(Reason::NodeSelectorMismatch {
-                    key: key.clone(),
-                    wanted: wanted.clone(),
-                    found: found.map(|f| idx.names[f as usize].clone()),
+                    key: Arc::clone(key),
+                    wanted: Arc::clone(wanted),
+                    found: found.map(|f| Arc::clone(&idx.names[f as usize])),
                 });
             }
         }
@@ -352,11 +359,11 @@ impl Matcher {
         }
         for &t in idx.taint_ids(n) {
             if self.blocks_schedule[t as usize] {
-                let taint = &idx.taints[t as usize];
+                let (key, value) = &idx.taint_names[t as usize];
                 decision.reasons.push(Reason::UntoleratedTaint {
-                    key: taint.key.clone(),
-                    value: taint.value.clone(),
-                    effect: taint.effect,
+                    key: Arc::clone(key),
+                    value: Arc::clone(value),
+                    effect: idx.taints[t as usize].effect,
                 });
             }
         }

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use std::fmt;
+use std::sync::Arc;
 
 use crate::compact::Matcher;
 use crate::options::Options;
@@ -40,16 +41,16 @@ pub enum Reason {
     /// The template's `nodeName` names another node.
     NodeNameMismatch {
         /// The node the template is pinned to.
-        wanted: String,
+        wanted: Arc<str>,
     },
     /// A `nodeSelector` entry is missing or differs on the node.
     NodeSelectorMismatch {
         /// The label key.
-        key: String,
+        key: Arc<str>,
         /// The value the DaemonSet wants.
-        wanted: String,
+        wanted: Arc<str>,
         /// The value the node has, if any.
-        found: Option<String>,
+        found: Option<Arc<str>>,
     },
     /// No required node-affinity term matches the node.
     NodeAffinityMismatch,
@@ -57,9 +58,9 @@ pub enum Reason {
     /// a `NoExecute` taint also removes running ones.
     UntoleratedTaint {
         /// The taint key.
-        key: String,
+        key: Arc<str>,
         /// The taint value.
-        value: String,
+        value: Arc<str>,
         /// The taint effect.
         effect: TaintEffect,
     },
@@ -70,7 +71,7 @@ pub enum Reason {
     /// the new one replaces it).
     InsufficientResource {
         /// The resource name (`cpu`, `memory`, `nvidia.com/gpu`, `pods`).
-        resource: String,
+        resource: Arc<str>,
         /// What the daemon pod requests.
         requested: Quantity,
         /// What is left on the node for it.
@@ -83,7 +84,7 @@ pub enum Reason {
         /// The protocol.
         protocol: Protocol,
         /// The pod holding it (`namespace/name`).
-        pod: String,
+        pod: Arc<str>,
     },
 }
 
@@ -185,7 +186,7 @@ pub fn node_decision(ds: &DaemonSet, node: &Node, options: &Options) -> NodeDeci
         decision.should_run = false;
         decision.should_continue_running = false;
         decision.reasons.push(Reason::NodeNameMismatch {
-            wanted: wanted.clone(),
+            wanted: wanted.as_str().into(),
         });
         return decision;
     }
@@ -195,9 +196,9 @@ pub fn node_decision(ds: &DaemonSet, node: &Node, options: &Options) -> NodeDeci
         if found != Some(wanted) {
             fits_affinity = false;
             decision.reasons.push(Reason::NodeSelectorMismatch {
-                key: key.clone(),
-                wanted: wanted.clone(),
-                found: found.cloned(),
+                key: key.as_str().into(),
+                wanted: wanted.as_str().into(),
+                found: found.map(|f| f.as_str().into()),
             });
         }
     }
@@ -227,8 +228,8 @@ pub fn node_decision(ds: &DaemonSet, node: &Node, options: &Options) -> NodeDeci
         for taint in &node.taints {
             if blocks_new(taint.effect) && !tolerations.iter().any(|t| t.tolerates(taint, cmp)) {
                 decision.reasons.push(Reason::UntoleratedTaint {
-                    key: taint.key.clone(),
-                    value: taint.value.clone(),
+                    key: taint.key.as_str().into(),
+                    value: taint.value.as_str().into(),
                     effect: taint.effect,
                 });
             }
@@ -299,7 +300,7 @@ pub fn placement(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Vec<
             let mut decision = if stale {
                 node_decision(ds, node, options)
             } else {
-                matcher.decide(ds, index, i, &node.name)
+                matcher.decide(index, i, &node.name)
             };
             if decision.should_run && (stale || !matcher.surely_fits(index, i)) {
                 check_fit(ds, snapshot, i, &mut decision);
@@ -381,7 +382,7 @@ pub(crate) fn check_fit(
             }
             if *requested > free {
                 decision.reasons.push(Reason::InsufficientResource {
-                    resource: res.clone(),
+                    resource: res.as_str().into(),
                     requested: *requested,
                     free: if free.is_negative() {
                         Quantity::ZERO.with_format(free.format())
@@ -401,7 +402,7 @@ pub(crate) fn check_fit(
         }
         if used >= allowed {
             decision.reasons.push(Reason::InsufficientResource {
-                resource: "pods".to_string(),
+                resource: "pods".into(),
                 requested: Quantity::from_units(1),
                 free: Quantity::from_nanos((allowed - used).max(0).saturating_mul(1_000_000_000)),
             });
@@ -416,7 +417,7 @@ pub(crate) fn check_fit(
             decision.reasons.push(Reason::HostPortConflict {
                 port: wanted.port,
                 protocol: wanted.protocol,
-                pod: format!("{}/{}", pod.namespace, pod.name),
+                pod: format!("{}/{}", pod.namespace, pod.name).into(),
             });
         }
     }

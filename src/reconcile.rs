@@ -118,17 +118,16 @@ pub(crate) fn claim(ds: &DaemonSet, snapshot: &Snapshot) -> Claim {
         }
     }
     let mut missing: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    let mut live_hashes: Vec<String> = Vec::new();
+    let mut live_ids: Vec<u32> = Vec::new();
     let mut located: Vec<(u32, usize)> = Vec::with_capacity(claimed.len());
     for i in claimed {
         let pod = &pods[i];
         let Some(target) = pod.target_node() else {
             continue;
         };
-        if let Some(h) = pod.revision_hash()
-            && !live_hashes.iter().any(|x| x == h)
-        {
-            live_hashes.push(h.to_string());
+        let hash_id = snapshot.pod_hash(i);
+        if hash_id != NO_HASH && !live_ids.contains(&hash_id) {
+            live_ids.push(hash_id);
         }
         if pod.phase.is_terminal() && pod.deletion_timestamp.is_some() {
             continue;
@@ -148,7 +147,10 @@ pub(crate) fn claim(ds: &DaemonSet, snapshot: &Snapshot) -> Claim {
     Claim {
         per_node,
         missing,
-        live_hashes,
+        live_hashes: live_ids
+            .iter()
+            .map(|&id| snapshot.hash_name(id).to_string())
+            .collect(),
         adopt,
         release,
     }

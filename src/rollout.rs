@@ -297,7 +297,11 @@ fn order(ctx: &Context<'_>, entries: &mut [Entry<'_>], kruise: bool, order: &Nod
         return;
     }
     match order {
-        NodeOrder::Name => entries.sort_by(|a, b| a.name.cmp(b.name)),
+        // Snapshot nodes come in name order already; only pods on missing nodes need merging.
+        NodeOrder::Name if entries.iter().any(|e| e.node.is_none()) => {
+            entries.sort_by(|a, b| a.name.cmp(b.name))
+        }
+        NodeOrder::Name => {}
         NodeOrder::Label(key) => {
             let value = |e: &Entry<'_>| {
                 e.node

@@ -529,8 +529,10 @@ pub struct Snapshot {
     pod_nodes: Vec<u32>,
     /// Per pod: the id of its `controller-revision-hash` label value, or `NO_HASH`.
     pod_hashes: Vec<u32>,
-    /// The distinct revision hash label values, by id.
+    /// The distinct revision hash label values, to their ids.
     hash_ids: HashMap<String, u32>,
+    /// The distinct revision hash label values, by id.
+    hash_names: Vec<String>,
 }
 
 /// The id of "no such revision hash".
@@ -661,6 +663,7 @@ impl Snapshot {
         let mut pod_nodes = vec![NO_NODE; pods.len()];
         let mut pod_hashes = vec![NO_HASH; pods.len()];
         let mut hash_ids: HashMap<String, u32> = HashMap::new();
+        let mut hash_names: Vec<String> = Vec::new();
         for (i, pod) in pods.iter().enumerate() {
             if let Some(h) = pod.revision_hash() {
                 pod_hashes[i] = match hash_ids.get(h) {
@@ -668,6 +671,7 @@ impl Snapshot {
                     None => {
                         let id = hash_ids.len() as u32;
                         hash_ids.insert(h.to_string(), id);
+                        hash_names.push(h.to_string());
                         id
                     }
                 };
@@ -732,6 +736,7 @@ impl Snapshot {
             pod_nodes,
             pod_hashes,
             hash_ids,
+            hash_names,
         })
     }
 
@@ -768,6 +773,11 @@ impl Snapshot {
     /// The id of a revision hash label value (`NO_HASH` when no pod carries it).
     pub(crate) fn hash_id(&self, hash: &str) -> u32 {
         self.hash_ids.get(hash).copied().unwrap_or(NO_HASH)
+    }
+
+    /// The revision hash label value with id `id`.
+    pub(crate) fn hash_name(&self, id: u32) -> &str {
+        &self.hash_names[id as usize]
     }
 
     /// The id of pod `i`'s revision hash label (`NO_HASH` when it has none).
