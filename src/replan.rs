@@ -138,9 +138,12 @@ impl Replanner {
     pub fn set_node(&mut self, node: Node) -> Result<(), Error> {
         if let Some(n) = self.snapshot.node_position(&node.name) {
             let name = node.name.clone();
-            if self.quiet_except(&name) && self.node_pods_simple(n) {
+            if let Some(claimed) = self
+                .simple_node_pods(n)
+                .filter(|_| self.quiet_except(&name))
+            {
                 self.snapshot.replace_node(n, node);
-                if self.update_node(n) {
+                if self.update_node(n, &claimed) {
                     self.fast += 1;
                     return Ok(());
                 }
@@ -164,19 +167,26 @@ impl Replanner {
             {
                 let name = self.snapshot.nodes()[n].name.clone();
                 let timing_free = self.entries.iter().all(|(d, _)| d.min_ready_seconds() == 0);
-                if timing_free && self.quiet_except(&name) && self.node_pods_simple(n) {
+                let claimed = if timing_free && self.quiet_except(&name) {
+                    self.simple_node_pods(n)
+                } else {
+                    None
+                };
+                if let Some(claimed) = claimed {
                     let now = self.options.now;
                     let before: Vec<Contribution> = self
                         .entries
                         .iter()
-                        .map(|(d, p)| contribution(&self.snapshot, d, p, n, now))
+                        .zip(&claimed)
+                        .map(|((d, p), pods)| contribution_of(&self.snapshot, d, p, n, pods, now))
                         .collect();
                     self.snapshot.replace_pod_status(i, pod);
-                    for (k, (ds, plan)) in self.entries.iter_mut().enumerate() {
+                    for (k, ((ds, plan), pods)) in self.entries.iter_mut().zip(&claimed).enumerate()
+                    {
                         if ds.deletion_timestamp().is_some() {
                             continue;
                         }
-                        let after = contribution(&self.snapshot, ds, plan, n, now);
+                        let after = contribution_of(&self.snapshot, ds, plan, n, pods, now);
                         apply_delta(plan, ds, before[k], after);
                     }
                     self.fast += 1;
@@ -212,25 +222,31 @@ impl Replanner {
         })
     }
 
-    /// Node `n` holds, for each DaemonSet, at most one claimed pod, current and running.
-    fn node_pods_simple(&self, n: usize) -> bool {
-        self.entries.iter().all(|(ds, p)| {
-            let pods = claimed_on(&self.snapshot, ds, n);
-            pods.len() <= 1
-                && pods.iter().all(|&i| {
-                    let pod = &self.snapshot.pods()[i];
-                    !pod.phase.is_terminal()
-                        && pod.deletion_timestamp.is_none()
-                        && pod.revision_hash() == Some(p.revision_hash())
-                })
-        })
+    /// Each DaemonSet's claimed pods on node `n`, when every DaemonSet has at most one there,
+    /// current and running; `None` otherwise.
+    fn simple_node_pods(&self, n: usize) -> Option<Vec<Vec<usize>>> {
+        let on_node = self.snapshot.pods_targeting(&self.snapshot.nodes()[n].name);
+        self.entries
+            .iter()
+            .map(|(ds, p)| {
+                let pods = claimed_on(&self.snapshot, ds, on_node);
+                let simple = pods.len() <= 1
+                    && pods.iter().all(|&i| {
+                        let pod = &self.snapshot.pods()[i];
+                        !pod.phase.is_terminal()
+                            && pod.deletion_timestamp.is_none()
+                            && pod.revision_hash() == Some(p.revision_hash())
+                    });
+                simple.then_some(pods)
+            })
+            .collect()
     }
 
     /// Re-decide node `n` for every DaemonSet; false when a case needs the full plan.
-    fn update_node(&mut self, n: usize) -> bool {
+    fn update_node(&mut self, n: usize, claimed: &[Vec<usize>]) -> bool {
         let snapshot = &self.snapshot;
         let options = &self.options;
-        for (ds, plan) in self.entries.iter_mut() {
+        for ((ds, plan), pods) in self.entries.iter_mut().zip(claimed) {
             let node = &snapshot.nodes()[n];
             let mut decision = node_decision(ds, node, options);
             if decision.should_run {
@@ -252,8 +268,7 @@ impl Replanner {
             if plan.creates.len() >= burst || plan.deletes.len() >= burst {
                 return false;
             }
-            let before = contribution(snapshot, ds, plan, n, options.now);
-            let pods = claimed_on(snapshot, ds, n);
+            let before = contribution_of(snapshot, ds, plan, n, pods, options.now);
             plan.creates.retain(|c| c.node != node.name);
             plan.deletes
                 .retain(|d| d.node.as_deref() != Some(node.name.as_str()));
@@ -267,7 +282,7 @@ impl Replanner {
                 });
             }
             if !decision.should_continue_running {
-                for &i in &pods {
+                for &i in pods {
                     let pod = &snapshot.pods()[i];
                     plan.deletes.push(DeletePod {
                         pod: pod.name.clone(),
@@ -293,7 +308,7 @@ impl Replanner {
                 return false;
             }
             plan.decisions[n] = decision;
-            let after = contribution(snapshot, ds, plan, n, options.now);
+            let after = contribution_of(snapshot, ds, plan, n, pods, options.now);
             apply_delta(plan, ds, before, after);
         }
         true
@@ -332,38 +347,39 @@ fn only_status_changed(old: &Pod, new: &Pod) -> bool {
 }
 
 /// The DaemonSet's claimed pods on node `n`, oldest first.
-fn claimed_on(snapshot: &Snapshot, ds: &DaemonSet, n: usize) -> Vec<usize> {
-    let name = &snapshot.nodes()[n].name;
+fn claimed_on(snapshot: &Snapshot, ds: &DaemonSet, on_node: &[usize]) -> Vec<usize> {
     let pods = snapshot.pods();
-    let mut out: Vec<usize> = snapshot
-        .pods_targeting(name)
+    let mut out: Vec<usize> = on_node
         .iter()
         .copied()
         .filter(|&i| {
             let pod = &pods[i];
-            pod.namespace == ds.namespace
-                && ds.selector.matches(&pod.labels)
-                && match &pod.controller {
-                    Some(c) => ds.owns(c),
-                    None => pod.deletion_timestamp.is_none() && ds.deletion_timestamp.is_none(),
-                }
+            let owned = match &pod.controller {
+                Some(c) => ds.owns(c),
+                None => pod.deletion_timestamp.is_none() && ds.deletion_timestamp.is_none(),
+            };
+            owned
+                && pod.namespace == ds.namespace
                 && !(pod.phase.is_terminal() && pod.deletion_timestamp.is_some())
+                && ds.selector.matches(&pod.labels)
         })
         .collect();
-    out.sort_by(|&a, &b| crate::reconcile::oldest_first(&pods[a], &pods[b]));
+    if out.len() > 1 {
+        out.sort_by(|&a, &b| crate::reconcile::oldest_first(&pods[a], &pods[b]));
+    }
     out
 }
 
 // upstream: daemon_controller.go updateDaemonSetStatus, for one node
-fn contribution(
+fn contribution_of(
     snapshot: &Snapshot,
     ds: &DaemonSet,
     plan: &Plan,
     n: usize,
+    pods: &[usize],
     now: Timestamp,
 ) -> Contribution {
     let decision: &NodeDecision = &plan.decisions[n];
-    let pods = claimed_on(snapshot, ds, n);
     let mut c = Contribution::default();
     if decision.should_run {
         c.desired = 1;
