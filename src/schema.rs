@@ -852,38 +852,37 @@ fn walk(obj: &Map<String, Value>, ty: &Type, path: &mut String, out: &mut Vec<St
     }
 }
 
-/// Paths of regular (non-init) containers that set `restartPolicy`: Kubernetes (since 1.28)
-/// rejects these with `spec.template.spec.containers[0].restartPolicy: Forbidden: may not be set for non-init containers`.
-///
-/// Returns paths such as `"spec.template.spec.containers[0].restartPolicy"`, in container
-/// order. A `restartPolicy` whose value is null counts as unset.
-#[cfg(test)]
-pub(crate) fn forbidden_container_restart_policies(doc: &Value) -> Vec<String> {
-    let Some(Value::Array(containers)) = doc
-        .get("spec")
-        .and_then(|spec| spec.get("template"))
-        .and_then(|template| template.get("spec"))
-        .and_then(|pod| pod.get("containers"))
-    else {
-        return Vec::new();
-    };
-    containers
-        .iter()
-        .enumerate()
-        .filter(|(_, container)| {
-            container
-                .get("restartPolicy")
-                .is_some_and(|policy| !policy.is_null())
-        })
-        .map(|(index, _)| format!("spec.template.spec.containers[{index}].restartPolicy"))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde::Deserialize;
     use serde_json::json;
+
+    /// Test helper, cross-checking the typed validation: paths of regular (non-init) containers that set `restartPolicy`: Kubernetes (since 1.28)
+    /// rejects these with `spec.template.spec.containers[0].restartPolicy: Forbidden: may not be set for non-init containers`.
+    ///
+    /// Returns paths such as `"spec.template.spec.containers[0].restartPolicy"`, in container
+    /// order. A `restartPolicy` whose value is null counts as unset.
+    fn forbidden_container_restart_policies(doc: &Value) -> Vec<String> {
+        let Some(Value::Array(containers)) = doc
+            .get("spec")
+            .and_then(|spec| spec.get("template"))
+            .and_then(|template| template.get("spec"))
+            .and_then(|pod| pod.get("containers"))
+        else {
+            return Vec::new();
+        };
+        containers
+            .iter()
+            .enumerate()
+            .filter(|(_, container)| {
+                container
+                    .get("restartPolicy")
+                    .is_some_and(|policy| !policy.is_null())
+            })
+            .map(|(index, _)| format!("spec.template.spec.containers[{index}].restartPolicy"))
+            .collect()
+    }
 
     /// Convert a YAML value to JSON as Kubernetes reads it: keys become strings, tags dropped.
     fn yaml_to_json(value: serde_yaml::Value) -> Value {
