@@ -8,7 +8,7 @@ use crate::compact::Matcher;
 use crate::options::Options;
 use crate::quantity::Quantity;
 use crate::resources::{Protocol, ResourceList};
-use crate::snapshot::{Node, Pod, Snapshot};
+use crate::snapshot::{Node, Snapshot};
 use crate::spec::DaemonSet;
 use crate::taints::{TaintEffect, first_untolerated};
 
@@ -289,6 +289,7 @@ pub(crate) fn decide(
 pub fn placement(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Vec<NodeDecision> {
     let index = snapshot.node_index();
     let matcher = Matcher::compile(ds, index, options);
+    let mut own_pods: Option<OwnPods> = None;
     snapshot
         .nodes()
         .iter()
@@ -303,7 +304,8 @@ pub fn placement(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Vec<
                 matcher.decide(index, i, &node.name)
             };
             if decision.should_run && (stale || !matcher.surely_fits(index, i)) {
-                check_fit(ds, snapshot, i, &mut decision);
+                let own = own_pods.get_or_insert_with(|| OwnPods::new(ds, snapshot));
+                check_fit_with(ds, snapshot, i, Some(own), &mut decision);
             }
             decision
         })
@@ -327,14 +329,29 @@ struct OwnShare {
     pods: i128,
 }
 
-fn own_share(ds: &DaemonSet, snapshot: &Snapshot, node: &str) -> OwnShare {
+fn own_share(
+    ds: &DaemonSet,
+    snapshot: &Snapshot,
+    node: &str,
+    index: usize,
+    own_pods: Option<&OwnPods>,
+) -> OwnShare {
     let mut share = OwnShare {
         requests: ResourceList::new(),
         pods: 0,
     };
-    for &p in snapshot.pods_targeting(node) {
+    let pods: Vec<usize> = match own_pods {
+        Some(own) => own.on(index).collect(),
+        None => snapshot
+            .pods_targeting(node)
+            .iter()
+            .copied()
+            .filter(|&p| is_own_bound(ds, snapshot, p, index))
+            .collect(),
+    };
+    for p in pods {
         let pod = &snapshot.pods()[p];
-        if is_own_bound(ds, pod, node) {
+        {
             share.pods += 1;
             for (r, q) in pod.requests() {
                 let slot = share.requests.entry(r).or_insert(Quantity::ZERO);
@@ -345,12 +362,15 @@ fn own_share(ds: &DaemonSet, snapshot: &Snapshot, node: &str) -> OwnShare {
     share
 }
 
-/// A live pod of this DaemonSet bound to `node`.
-fn is_own_bound(ds: &DaemonSet, pod: &Pod, node: &str) -> bool {
-    pod.namespace == ds.namespace
-        && pod.node_name.as_deref() == Some(node)
+/// Pod `p` of the snapshot is a live pod of this DaemonSet bound to the node at `index`.
+fn is_own_bound(ds: &DaemonSet, snapshot: &Snapshot, p: usize, index: usize) -> bool {
+    let pod = &snapshot.pods()[p];
+    // Cheapest tests first: most pods on a node belong to someone else.
+    pod.controller.as_ref().is_some_and(|c| ds.owns(c))
+        && pod.node_name.is_some()
+        && snapshot.pod_node(p) == Some(index)
         && !pod.phase.is_terminal()
-        && pod.controller.as_ref().is_some_and(|c| ds.owns(c))
+        && pod.namespace == ds.namespace
 }
 
 /// Resources, the pod count and host ports, against what the other pods bound to the node
@@ -360,6 +380,46 @@ pub(crate) fn check_fit(
     ds: &DaemonSet,
     snapshot: &Snapshot,
     index: usize,
+    decision: &mut NodeDecision,
+) {
+    check_fit_with(ds, snapshot, index, None, decision)
+}
+
+/// The DaemonSet's own live pods bound to each node, gathered once per plan from the
+/// snapshot's owner index, so the fit check need not scan every pod of a node.
+pub(crate) struct OwnPods {
+    /// `(node position, pod index)`, sorted.
+    pairs: Vec<(usize, usize)>,
+}
+
+impl OwnPods {
+    pub(crate) fn new(ds: &DaemonSet, snapshot: &Snapshot) -> OwnPods {
+        let (owned, _) = snapshot.claim_candidates(&ds.namespace, &ds.name);
+        let mut pairs: Vec<(usize, usize)> = owned
+            .iter()
+            .filter_map(|&p| {
+                let n = snapshot.pod_node(p)?;
+                is_own_bound(ds, snapshot, p, n).then_some((n, p))
+            })
+            .collect();
+        pairs.sort_unstable();
+        OwnPods { pairs }
+    }
+
+    fn on(&self, index: usize) -> impl Iterator<Item = usize> + '_ {
+        let start = self.pairs.partition_point(|&(n, _)| n < index);
+        self.pairs[start..]
+            .iter()
+            .take_while(move |&&(n, _)| n == index)
+            .map(|&(_, p)| p)
+    }
+}
+
+pub(crate) fn check_fit_with(
+    ds: &DaemonSet,
+    snapshot: &Snapshot,
+    index: usize,
+    own_pods: Option<&OwnPods>,
     decision: &mut NodeDecision,
 ) {
     let node = &snapshot.nodes()[index];
@@ -375,7 +435,8 @@ pub(crate) fn check_fit(
             let used = usage.requested.get(res).copied().unwrap_or(Quantity::ZERO);
             let mut free = alloc.saturating_sub(used);
             if *requested > free {
-                let own = own.get_or_insert_with(|| own_share(ds, snapshot, &node.name));
+                let own =
+                    own.get_or_insert_with(|| own_share(ds, snapshot, &node.name, index, own_pods));
                 if let Some(q) = own.requests.get(res) {
                     free = free.saturating_add(*q);
                 }
@@ -397,7 +458,7 @@ pub(crate) fn check_fit(
         let mut used = i128::from(usage.pod_count);
         if used >= allowed {
             used -= own
-                .get_or_insert_with(|| own_share(ds, snapshot, &node.name))
+                .get_or_insert_with(|| own_share(ds, snapshot, &node.name, index, own_pods))
                 .pods;
         }
         if used >= allowed {
@@ -410,7 +471,7 @@ pub(crate) fn check_fit(
     }
     for wanted in &ds.compiled.host_ports {
         let taken = usage.host_ports.iter().find(|(used, p)| {
-            used.conflicts_with(wanted) && !is_own_bound(ds, &snapshot.pods()[*p], &node.name)
+            used.conflicts_with(wanted) && !is_own_bound(ds, snapshot, *p, index)
         });
         if let Some((_, p)) = taken {
             let pod = &snapshot.pods()[*p];
