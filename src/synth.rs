@@ -320,6 +320,10 @@ pub fn daemon_pods(ds: &DaemonSet, nodes: &[Node], hash: &str, ready_since: Time
 }
 
 /// Build a snapshot from generated parts (names are unique by construction).
+///
+/// # Panics
+/// When two nodes, or two pods, share a name: parts that did not come from this module should
+/// go through [`Snapshot::new`], which returns the error instead.
 pub fn snapshot(nodes: Vec<Node>, pods: Vec<Pod>) -> Snapshot {
     Snapshot::new(nodes, pods, Vec::new())
         .unwrap_or_else(|e| panic!("synthetic snapshot is invalid: {e}"))
