@@ -156,6 +156,17 @@ pub(crate) fn claim(ds: &DaemonSet, snapshot: &Snapshot) -> Claim {
     }
 }
 
+/// Whether the DaemonSet claims `pod` (R16): it is the pod's controller and the labels match,
+/// or the pod is a matching orphan (not being deleted) it would adopt.
+// upstream: controller_ref_manager.go ClaimPods
+pub(crate) fn claims(ds: &DaemonSet, pod: &Pod) -> bool {
+    let owned = match &pod.controller {
+        Some(c) => ds.owns(c),
+        None => pod.deletion_timestamp.is_none() && ds.deletion_timestamp.is_none(),
+    };
+    owned && pod.namespace == ds.namespace && ds.selector.matches(&pod.labels)
+}
+
 /// Whether the pod runs the current template.
 // upstream: daemonset_util.go IsPodUpdated
 pub(crate) fn is_updated(pod: &Pod, hash: &str, template_generation: Option<i64>) -> bool {

@@ -354,14 +354,8 @@ fn claimed_on(snapshot: &Snapshot, ds: &DaemonSet, on_node: &[usize]) -> Vec<usi
         .copied()
         .filter(|&i| {
             let pod = &pods[i];
-            let owned = match &pod.controller {
-                Some(c) => ds.owns(c),
-                None => pod.deletion_timestamp.is_none() && ds.deletion_timestamp.is_none(),
-            };
-            owned
-                && pod.namespace == ds.namespace
+            crate::reconcile::claims(ds, pod)
                 && !(pod.phase.is_terminal() && pod.deletion_timestamp.is_some())
-                && ds.selector.matches(&pod.labels)
         })
         .collect();
     if out.len() > 1 {
