@@ -337,6 +337,15 @@ pub struct UnavailableNode {
     pub node_not_ready: bool,
 }
 
+/// What [`Plan::rollout_status`] is computed from.
+#[derive(Debug, Clone)]
+pub(crate) struct RolloutInputs {
+    pub name: String,
+    pub rolling: bool,
+    pub generation: Option<i64>,
+    pub deleting: bool,
+}
+
 /// A node's entry in the plan's decisions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -367,7 +376,12 @@ pub struct Plan {
     pub(crate) revision_hash: String,
     pub(crate) events: Vec<Event>,
     pub(crate) stuck: Vec<StuckReason>,
-    pub(crate) rollout: RolloutStatus,
+    /// kubectl's rollout status, formatted on first use (replanning changes the counters
+    /// often and reads the message rarely).
+    pub(crate) rollout: std::sync::OnceLock<RolloutStatus>,
+    /// What the rollout status is computed from: the DaemonSet's name, whether it rolls, and
+    /// the status to report on (the stored one for a DaemonSet being deleted).
+    pub(crate) rollout_inputs: RolloutInputs,
 }
 
 impl Plan {
@@ -466,7 +480,25 @@ impl Plan {
 
     /// The rollout state, as `kubectl rollout status` would report it after this sync.
     pub fn rollout_status(&self) -> &RolloutStatus {
-        &self.rollout
+        self.rollout.get_or_init(|| {
+            let inputs = &self.rollout_inputs;
+            let blocked = if inputs.deleting {
+                None
+            } else {
+                crate::rollout::blocked(self)
+            };
+            crate::status::rollout_status(
+                &inputs.name,
+                inputs.rolling,
+                if inputs.deleting {
+                    inputs.generation
+                } else {
+                    self.status.observed_generation
+                },
+                &self.status,
+                blocked.as_deref(),
+            )
+        })
     }
 
     /// True when the plan changes nothing in the cluster (status aside).
@@ -495,7 +527,7 @@ impl Plan {
             "failedPodBackoff": self.failed_pod_backoff,
             "events": self.events,
             "stuck": self.stuck,
-            "rollout": self.rollout,
+            "rollout": self.rollout_status(),
             "nodes": self.nodes().collect::<Vec<_>>(),
         })
     }

@@ -13,7 +13,7 @@ use crate::plan::{
 use crate::rollout;
 use crate::snapshot::{NO_HASH, Pod, PodPhase, Snapshot};
 use crate::spec::{DaemonSet, TEMPLATE_GENERATION_LABEL, UpdateStrategy};
-use crate::status::{self, DaemonSetStatus};
+use crate::status::DaemonSetStatus;
 
 /// The DaemonSet's pods, grouped by target node.
 pub(crate) struct Claim {
@@ -498,13 +498,18 @@ pub(crate) fn sync(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Pl
         revision_hash: hash.clone(),
         events: Vec::new(),
         stuck: Vec::new(),
-        rollout: status::rollout_status(&ds.name, rolling, ds.generation, &status, None),
+        rollout: std::sync::OnceLock::new(),
+        rollout_inputs: crate::plan::RolloutInputs {
+            name: ds.name.clone(),
+            rolling,
+            generation: ds.generation,
+            deleting: ds.deletion_timestamp.is_some(),
+        },
     };
 
     // upstream: syncDaemonSet stops for a DaemonSet being deleted, without a status write.
     if ds.deletion_timestamp.is_some() {
         plan.status = ds.status.clone();
-        plan.rollout = status::rollout_status(&ds.name, rolling, ds.generation, &ds.status, None);
         plan.write_status = false;
         plan.decisions = decisions;
         return plan;
@@ -617,14 +622,6 @@ pub(crate) fn sync(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Pl
     }
     plan.requeue_after = requeue;
     plan.failed_pod_backoff = backoff;
-    let blocked = crate::rollout::blocked(&plan);
-    plan.rollout = status::rollout_status(
-        &ds.name,
-        rolling,
-        plan.status.observed_generation,
-        &plan.status,
-        blocked.as_deref(),
-    );
     plan.write_status = status_changed(&plan.status, ds);
     plan.decisions = decisions;
     plan

@@ -38,7 +38,7 @@ use crate::plan::{CreatePod, CreateReason, DeletePod, DeleteReason, Plan};
 use crate::reconcile::batch_of;
 use crate::snapshot::{Node, Pod, Snapshot};
 use crate::spec::{DaemonSet, UpdateStrategy};
-use crate::{Timestamp, plan, rollout, status};
+use crate::{Timestamp, plan, rollout};
 
 /// Keeps plans up to date as single nodes and pods change.
 #[derive(Debug, Clone)]
@@ -408,14 +408,6 @@ fn apply_delta(plan: &mut Plan, ds: &DaemonSet, before: Contribution, after: Con
     if let UpdateStrategy::RollingUpdate(ru) = &ds.update_strategy {
         plan.budget = Some(rollout::budget(ru, s.desired_number_scheduled));
     }
-    let rolling = plan.budget.is_some();
-    let blocked = rollout::blocked(plan);
-    plan.rollout = status::rollout_status(
-        ds.name(),
-        rolling,
-        plan.status.observed_generation,
-        &plan.status,
-        blocked.as_deref(),
-    );
+    plan.rollout = std::sync::OnceLock::new();
     plan.write_status = crate::reconcile::status_changed(&plan.status, ds);
 }
