@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::error::Error;
 use crate::snapshot::{ControllerRevision, Snapshot};
-use crate::spec::{DaemonSet, REVISION_HASH_LABEL};
+use crate::spec::{DaemonSet, Ownership, REVISION_HASH_LABEL};
 
 /// Write `value` as JSON with object keys sorted, so equal templates hash equally whatever
 /// order their fields were written in.
@@ -87,12 +87,12 @@ pub(crate) fn owned_revisions<'s>(
     snapshot
         .revisions()
         .iter()
-        .filter(|r| r.namespace == ds.namespace)
-        .filter(|r| match &r.controller {
-            Some(c) => ds.owns(c) && ds.selector.matches(&r.labels),
-            None => ds.deletion_timestamp.is_none() && ds.selector.matches(&r.labels),
-        })
+        .filter(|r| matches!(revision_state(ds, r), Ownership::Keep | Ownership::Adopt))
         .collect()
+}
+
+fn revision_state(ds: &DaemonSet, r: &ControllerRevision) -> Ownership {
+    ds.ownership(&r.namespace, r.controller.as_ref(), &r.labels, false)
 }
 
 /// The revisions `kubectl rollout history` and `rollout undo` see: selected by the
@@ -200,23 +200,11 @@ pub(crate) struct History<'s> {
 // upstream: update.go constructHistory, dedupCurHistories, snapshot
 pub(crate) fn construct<'s>(ds: &DaemonSet, snapshot: &'s Snapshot) -> History<'s> {
     let mut plan = RevisionPlan::default();
-    for r in snapshot
-        .revisions()
-        .iter()
-        .filter(|r| r.namespace == ds.namespace)
-    {
-        match &r.controller {
-            Some(c)
-                if ds.owns(c)
-                    && !ds.selector.matches(&r.labels)
-                    && ds.deletion_timestamp.is_none() =>
-            {
-                plan.release.push(r.name.clone())
-            }
-            None if ds.deletion_timestamp.is_none() && ds.selector.matches(&r.labels) => {
-                plan.adopt.push(r.name.clone())
-            }
-            _ => {}
+    for r in snapshot.revisions() {
+        match revision_state(ds, r) {
+            Ownership::Release => plan.release.push(r.name.clone()),
+            Ownership::Adopt => plan.adopt.push(r.name.clone()),
+            Ownership::Keep | Ownership::Ignore => {}
         }
     }
     let owned = owned_revisions(ds, snapshot);

@@ -12,7 +12,7 @@ use crate::plan::{
 };
 use crate::rollout;
 use crate::snapshot::{NO_HASH, Pod, PodPhase, Snapshot};
-use crate::spec::{DaemonSet, TEMPLATE_GENERATION_LABEL, UpdateStrategy};
+use crate::spec::{DaemonSet, Ownership, TEMPLATE_GENERATION_LABEL, UpdateStrategy};
 use crate::status::DaemonSetStatus;
 
 /// The DaemonSet's pods, grouped by target node.
@@ -91,30 +91,20 @@ pub(crate) fn claim(ds: &DaemonSet, snapshot: &Snapshot) -> Claim {
     let mut adopt = Vec::new();
     let mut release = Vec::new();
     let (owned, orphans) = snapshot.claim_candidates(&ds.namespace, &ds.name);
-    for &i in owned {
+    for &i in owned.iter().chain(orphans) {
         let pod = &pods[i];
-        if !pod.controller.as_ref().is_some_and(|c| ds.owns(c)) {
-            continue;
-        }
-        if ds.selector.matches(&pod.labels) {
-            claimed.push(i);
-        } else if ds.deletion_timestamp.is_none() {
-            release.push(PodRef {
-                namespace: pod.namespace.clone(),
-                name: pod.name.clone(),
-            });
-        }
-    }
-    if ds.deletion_timestamp.is_none() {
-        for &i in orphans {
-            let pod = &pods[i];
-            if pod.deletion_timestamp.is_none() && ds.selector.matches(&pod.labels) {
-                adopt.push(PodRef {
-                    namespace: pod.namespace.clone(),
-                    name: pod.name.clone(),
-                });
+        let pod_ref = || PodRef {
+            namespace: pod.namespace.clone(),
+            name: pod.name.clone(),
+        };
+        match claim_state(ds, pod) {
+            Ownership::Keep => claimed.push(i),
+            Ownership::Adopt => {
+                adopt.push(pod_ref());
                 claimed.push(i);
             }
+            Ownership::Release => release.push(pod_ref()),
+            Ownership::Ignore => {}
         }
     }
     let mut missing: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -156,15 +146,20 @@ pub(crate) fn claim(ds: &DaemonSet, snapshot: &Snapshot) -> Claim {
     }
 }
 
-/// Whether the DaemonSet claims `pod` (R16): it is the pod's controller and the labels match,
-/// or the pod is a matching orphan (not being deleted) it would adopt.
+fn claim_state(ds: &DaemonSet, pod: &Pod) -> Ownership {
+    ds.ownership(
+        &pod.namespace,
+        pod.controller.as_ref(),
+        &pod.labels,
+        pod.deletion_timestamp.is_some(),
+    )
+}
+
+/// Whether the DaemonSet claims `pod` (R16): it controls it and the labels match, or the pod
+/// is a matching orphan (not being deleted) it would adopt.
 // upstream: controller_ref_manager.go ClaimPods
 pub(crate) fn claims(ds: &DaemonSet, pod: &Pod) -> bool {
-    let owned = match &pod.controller {
-        Some(c) => ds.owns(c),
-        None => pod.deletion_timestamp.is_none() && ds.deletion_timestamp.is_none(),
-    };
-    owned && pod.namespace == ds.namespace && ds.selector.matches(&pod.labels)
+    matches!(claim_state(ds, pod), Ownership::Keep | Ownership::Adopt)
 }
 
 /// Whether the pod runs the current template.

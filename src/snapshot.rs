@@ -8,7 +8,7 @@ use crate::api;
 use crate::error::{Error, FieldError, quoted};
 use crate::resources::{self, Container, HostPort, ResourceList};
 use crate::selector::{Labels, NodeSelector};
-use crate::spec::{build_pod_spec, parse_time_lenient};
+use crate::spec::{build_pod_spec, parse_time};
 use crate::taints::Taint;
 use crate::validation::{check_labels, qualified_name_errors};
 
@@ -109,7 +109,7 @@ impl Node {
             .map(|(i, c)| NodeCondition {
                 kind: c.type_.clone().unwrap_or_default(),
                 status: c.status.clone().unwrap_or_default(),
-                last_transition_time: parse_time_lenient(
+                last_transition_time: parse_time(
                     c.last_transition_time.as_deref(),
                     &format!("status.conditions[{i}].lastTransitionTime"),
                     errors,
@@ -354,7 +354,7 @@ impl Pod {
             .find(|(_, c)| c.type_.as_deref() == Some("Ready"))
             .map(|(i, c)| ReadyCondition {
                 ready: c.status.as_deref() == Some("True"),
-                last_transition_time: parse_time_lenient(
+                last_transition_time: parse_time(
                     c.last_transition_time.as_deref(),
                     &format!("status.conditions[{i}].lastTransitionTime"),
                     errors,
@@ -370,12 +370,12 @@ impl Pod {
             uid: meta.uid.clone().filter(|u| !u.is_empty()),
             labels,
             controller: controller_of(meta.owner_references.as_ref()),
-            creation_timestamp: parse_time_lenient(
+            creation_timestamp: parse_time(
                 meta.creation_timestamp.as_deref(),
                 "metadata.creationTimestamp",
                 errors,
             ),
-            deletion_timestamp: parse_time_lenient(
+            deletion_timestamp: parse_time(
                 meta.deletion_timestamp.as_deref(),
                 "metadata.deletionTimestamp",
                 errors,
@@ -472,7 +472,7 @@ impl ControllerRevision {
             controller: controller_of(meta.owner_references.as_ref()),
             revision: doc.revision.unwrap_or(0),
             data: doc.data.clone().unwrap_or(serde_json::Value::Null),
-            creation_timestamp: parse_time_lenient(
+            creation_timestamp: parse_time(
                 meta.creation_timestamp.as_deref(),
                 "metadata.creationTimestamp",
                 errors,

@@ -177,6 +177,19 @@ impl PodTemplate {
     }
 }
 
+/// How a DaemonSet stands to an object it might control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ownership {
+    /// Controlled, and the labels match: claimed.
+    Keep,
+    /// An orphan whose labels match: adopted, then claimed.
+    Adopt,
+    /// Controlled, but the labels no longer match: the reference is removed.
+    Release,
+    /// Someone else's, or nothing to do.
+    Ignore,
+}
+
 /// A validated, defaulted DaemonSet, compiled for planning.
 ///
 /// # Example
@@ -641,6 +654,39 @@ impl DaemonSet {
         }
     }
 
+    /// How this DaemonSet stands to an object (pod or ControllerRevision) in `namespace` with
+    /// `controller` and `labels`; `deleting` is the object's own deletionTimestamp.
+    // upstream: controller_ref_manager.go ClaimObject (pods R16, revisions R47)
+    pub(crate) fn ownership(
+        &self,
+        namespace: &str,
+        controller: Option<&crate::snapshot::OwnerRef>,
+        labels: &Labels,
+        deleting: bool,
+    ) -> Ownership {
+        if namespace != self.namespace {
+            return Ownership::Ignore;
+        }
+        match controller {
+            Some(c) if self.owns(c) => {
+                if self.selector.matches(labels) {
+                    Ownership::Keep
+                } else if self.deletion_timestamp.is_none() {
+                    Ownership::Release
+                } else {
+                    Ownership::Ignore
+                }
+            }
+            None if !deleting
+                && self.deletion_timestamp.is_none()
+                && self.selector.matches(labels) =>
+            {
+                Ownership::Adopt
+            }
+            _ => Ownership::Ignore,
+        }
+    }
+
     /// A copy with another template (used by rollback).
     pub(crate) fn with_template_json(
         &self,
@@ -745,7 +791,11 @@ fn selector_mismatch(labels: &Labels) -> FieldError {
     )
 }
 
-fn parse_time(text: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> Option<Timestamp> {
+pub(crate) fn parse_time(
+    text: Option<&str>,
+    field: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<Timestamp> {
     let text = text?;
     if text.is_empty() || text == "null" {
         return None;
@@ -761,14 +811,6 @@ fn parse_time(text: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> 
             None
         }
     }
-}
-
-pub(crate) fn parse_time_lenient(
-    text: Option<&str>,
-    field: &str,
-    errors: &mut Vec<FieldError>,
-) -> Option<Timestamp> {
-    parse_time(text, field, errors)
 }
 
 fn int_or_percent(
