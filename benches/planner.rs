@@ -3,7 +3,7 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use daemonset_planner::synth::{self, ClusterShape};
-use daemonset_planner::{Options, Snapshot, Timestamp, placement, plan};
+use daemonset_planner::{DaemonSet, Options, Snapshot, Timestamp, placement, plan};
 use std::hint::black_box;
 
 const SIZES: &[usize] = &[1_000, 5_000, 20_000, 100_000];
@@ -41,7 +41,7 @@ fn bench_placement(c: &mut Criterion) {
     group.finish();
 }
 
-fn steady_snapshot(n: usize) -> (daemonset_planner::DaemonSet, Snapshot) {
+fn steady_snapshot(n: usize) -> (DaemonSet, Snapshot) {
     let cluster = synth::cluster(&shape(n));
     let ds = synth::daemon_set(0);
     let mut pods = cluster.pods;
@@ -54,11 +54,12 @@ fn steady_snapshot(n: usize) -> (daemonset_planner::DaemonSet, Snapshot) {
     (ds, synth::snapshot(cluster.nodes, pods))
 }
 
-fn bench_plan(c: &mut Criterion) {
+/// One `plan` benchmark group over every size, with `setup` building its inputs.
+fn plan_group(c: &mut Criterion, name: &str, setup: impl Fn(usize) -> (DaemonSet, Snapshot)) {
     let options = Options::at(now());
-    let mut group = c.benchmark_group("plan/steady");
+    let mut group = c.benchmark_group(name);
     for &n in SIZES {
-        let (ds, snapshot) = steady_snapshot(n);
+        let (ds, snapshot) = setup(n);
         group.throughput(Throughput::Elements(n as u64));
         group.sample_size(samples(n));
         group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
@@ -66,33 +67,23 @@ fn bench_plan(c: &mut Criterion) {
         });
     }
     group.finish();
+}
 
-    let mut group = c.benchmark_group("plan/fresh");
-    for &n in SIZES {
+fn bench_plan(c: &mut Criterion) {
+    plan_group(c, "plan/steady", steady_snapshot);
+    plan_group(c, "plan/fresh", |n| {
         let cluster = synth::cluster(&shape(n));
-        let ds = synth::daemon_set(0);
-        let snapshot = synth::snapshot(cluster.nodes, cluster.pods);
-        group.throughput(Throughput::Elements(n as u64));
-        group.sample_size(samples(n));
-        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
-            b.iter(|| black_box(plan(&ds, &snapshot, &options)))
-        });
-    }
-    group.finish();
+        (
+            synth::daemon_set(0),
+            synth::snapshot(cluster.nodes, cluster.pods),
+        )
+    });
+    // Every pod runs the previous template: one rolling-update step (maxUnavailable 10%).
+    plan_group(c, "plan/rolling", |n| {
+        (synth::daemon_set_updated(0), steady_snapshot(n).1)
+    });
 
-    let mut group = c.benchmark_group("plan/rolling");
-    for &n in SIZES {
-        let (old, snapshot) = steady_snapshot(n);
-        let _ = old;
-        let ds = synth::daemon_set_updated(0);
-        group.throughput(Throughput::Elements(n as u64));
-        group.sample_size(samples(n));
-        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
-            b.iter(|| black_box(plan(&ds, &snapshot, &options)))
-        });
-    }
-    group.finish();
-
+    let options = Options::at(now());
     let mut group = c.benchmark_group("plan/many");
     let cluster = synth::cluster(&shape(5_000));
     let sets: Vec<_> = (0..50).map(synth::daemon_set).collect();
