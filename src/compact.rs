@@ -43,6 +43,37 @@ pub(crate) struct NodeIndex {
     host_ports: Vec<bool>,
     /// Nodes replaced since the index was built: their entries here are out of date.
     stale: Vec<bool>,
+    /// Per string id: the column holding that label key's values, or `MISSING` when the key
+    /// is on too few nodes to earn one.
+    key_column: Vec<u32>,
+    /// Label columns: for a key on many nodes, each node's value id (`MISSING`: absent), so
+    /// matching reads one integer per node instead of searching the node's labels.
+    columns: Vec<Vec<u32>>,
+    /// Per string id: the column of free amounts of that resource, or `MISSING`.
+    free_column: Vec<u32>,
+    /// Free-resource columns: allocatable minus requested per node, in nanos (`NO_FREE`: the
+    /// node does not list the resource).
+    free: Vec<Vec<i128>>,
+    /// Per node: `NO_RESOURCES` and `POD_ROOM` bits.
+    fit_flags: Vec<u8>,
+}
+
+/// A node listing no allocatable at all: nothing to check.
+const NO_RESOURCES: u8 = 1;
+/// The node has room for one more pod (it lists `pods` and fewer are bound).
+const POD_ROOM: u8 = 2;
+/// In a free-resource column: the node does not list the resource.
+const NO_FREE: i128 = i128::MIN;
+
+/// Where a compiled predicate finds a label key's value on a node.
+#[derive(Debug, Clone, Copy)]
+enum KeyRef {
+    /// No node has the key.
+    Missing,
+    /// The key has a column (the index).
+    Column(u32),
+    /// Search the node's labels for this key id.
+    Search(u32),
 }
 
 impl NodeIndex {
@@ -100,7 +131,89 @@ impl NodeIndex {
             idx.host_ports.push(!used.host_ports.is_empty());
         }
         idx.stale = vec![false; nodes.len()];
+        idx.build_columns(nodes.len());
         idx
+    }
+
+    /// Columns for the label keys and resources present on at least one node in eight (at
+    /// most eight bytes per label per node, no more than the labels themselves take).
+    fn build_columns(&mut self, n: usize) {
+        let dense = |count: usize| count > 0 && count * 8 >= n;
+        let mut key_count = vec![0usize; self.names.len()];
+        for &(k, _) in &self.labels {
+            key_count[k as usize] += 1;
+        }
+        self.key_column = vec![MISSING; self.names.len()];
+        for (k, &count) in key_count.iter().enumerate() {
+            if dense(count) {
+                self.key_column[k] = self.columns.len() as u32;
+                self.columns.push(vec![MISSING; n]);
+            }
+        }
+        for node in 0..n {
+            let labels =
+                &self.labels[self.label_start[node] as usize..self.label_start[node + 1] as usize];
+            for &(k, v) in labels {
+                let c = self.key_column[k as usize];
+                if c != MISSING {
+                    self.columns[c as usize][node] = v;
+                }
+            }
+        }
+        let mut res_count = vec![0usize; self.names.len()];
+        for &(r, _, _) in &self.resources {
+            res_count[r as usize] += 1;
+        }
+        self.free_column = vec![MISSING; self.names.len()];
+        for (r, &count) in res_count.iter().enumerate() {
+            if dense(count) {
+                self.free_column[r] = self.free.len() as u32;
+                self.free.push(vec![NO_FREE; n]);
+            }
+        }
+        self.fit_flags = Vec::with_capacity(n);
+        for node in 0..n {
+            let resources = &self.resources
+                [self.resource_start[node] as usize..self.resource_start[node + 1] as usize];
+            for &(r, alloc, used) in resources {
+                let c = self.free_column[r as usize];
+                if c != MISSING {
+                    // Never NO_FREE: allocatable and requests are far from i128's range.
+                    self.free[c as usize][node] = alloc.saturating_sub(used).max(NO_FREE + 1);
+                }
+            }
+            let mut flags = 0;
+            if self.resources(node).is_empty() {
+                flags |= NO_RESOURCES;
+            }
+            if matches!(self.pods[node], (Some(allowed), used) if used < allowed) {
+                flags |= POD_ROOM;
+            }
+            self.fit_flags.push(flags);
+        }
+    }
+
+    fn key_ref(&self, key: &str) -> KeyRef {
+        match self.id(key) {
+            MISSING => KeyRef::Missing,
+            id => match self.key_column[id as usize] {
+                MISSING => KeyRef::Search(id),
+                c => KeyRef::Column(c),
+            },
+        }
+    }
+
+    /// The value id of label `key` on node `n`, if the node has it.
+    #[inline]
+    fn value(&self, n: usize, key: KeyRef) -> Option<u32> {
+        match key {
+            KeyRef::Missing => None,
+            KeyRef::Column(c) => {
+                let v = self.columns[c as usize][n];
+                (v != MISSING).then_some(v)
+            }
+            KeyRef::Search(k) => self.label(n, k),
+        }
     }
 
     /// Mark node `n`'s entries out of date (the node was replaced in place).
@@ -136,7 +249,7 @@ impl NodeIndex {
 
 #[derive(Debug)]
 struct Requirement {
-    key: u32,
+    key: KeyRef,
     operator: NodeSelectorOperator,
     values: Vec<u32>,
     bound: Option<i64>,
@@ -155,15 +268,19 @@ struct Term {
 #[derive(Debug)]
 pub(crate) struct Matcher {
     node_name: Option<String>,
-    selector: Vec<(u32, u32)>,
+    /// Each selector entry: where to find the key, and the wanted value id (`MISSING`: no
+    /// node has that value).
+    selector: Vec<(KeyRef, u32)>,
     /// The selector's keys and values, shared by the reasons that name them.
     selector_names: Vec<(Arc<str>, Arc<str>)>,
     terms: Option<Vec<Term>>,
     blocks_schedule: Vec<bool>,
     blocks_execute: Vec<bool>,
     /// The daemon pod's requests of resources the scheduler checks: `(id, nanos)`.
-    requests: Vec<(u32, i128)>,
+    requests: Vec<(KeyRef, i128)>,
     has_host_ports: bool,
+    /// Whether deciding reads the node's name (a template `nodeName` or `matchFields`).
+    pub(crate) needs_name: bool,
 }
 
 fn compile_requirement(idx: &NodeIndex, r: &NodeSelectorRequirement) -> Requirement {
@@ -183,7 +300,7 @@ fn compile_requirement(idx: &NodeIndex, r: &NodeSelectorRequirement) -> Requirem
         },
     };
     Requirement {
-        key: idx.id(&r.key),
+        key: idx.key_ref(&r.key),
         operator: r.operator,
         values,
         bound,
@@ -197,7 +314,7 @@ impl Matcher {
         let selector = spec
             .node_selector
             .iter()
-            .map(|(k, v)| (idx.id(k), idx.id(v)))
+            .map(|(k, v)| (idx.key_ref(k), idx.id(v)))
             .collect();
         let terms = spec.required_node_affinity.as_ref().map(|required| {
             required
@@ -250,14 +367,28 @@ impl Matcher {
             .requests
             .iter()
             .filter(|(res, q)| q.is_positive() && is_fit_resource(res))
-            .map(|(res, q)| (idx.id(res), q.nanos()))
+            .map(|(res, q)| {
+                let at = match idx.id(res) {
+                    MISSING => KeyRef::Missing,
+                    id => match idx.free_column[id as usize] {
+                        MISSING => KeyRef::Search(id),
+                        c => KeyRef::Column(c),
+                    },
+                };
+                (at, q.nanos())
+            })
             .collect();
         let selector_names = spec
             .node_selector
             .iter()
             .map(|(k, v)| (Arc::from(k.as_str()), Arc::from(v.as_str())))
             .collect();
+        let needs_name = spec.node_name.is_some()
+            || terms
+                .as_ref()
+                .is_some_and(|t: &Vec<Term>| t.iter().any(|t| !t.fields.is_empty()));
         Matcher {
+            needs_name,
             node_name: spec.node_name.clone(),
             selector,
             selector_names,
@@ -275,28 +406,31 @@ impl Matcher {
         if self.has_host_ports && idx.host_ports[n] {
             return false;
         }
-        let resources = idx.resources(n);
-        if resources.is_empty() {
+        let flags = idx.fit_flags[n];
+        if flags & NO_RESOURCES != 0 {
             return true;
         }
-        for &(res, wanted) in &self.requests {
-            let Ok(i) = resources.binary_search_by_key(&res, |&(r, _, _)| r) else {
-                return false;
+        for &(at, wanted) in &self.requests {
+            let free = match at {
+                KeyRef::Missing => return false,
+                KeyRef::Column(c) => idx.free[c as usize][n],
+                KeyRef::Search(res) => {
+                    let resources = idx.resources(n);
+                    match resources.binary_search_by_key(&res, |&(r, _, _)| r) {
+                        Ok(i) => resources[i].1.saturating_sub(resources[i].2),
+                        Err(_) => return false,
+                    }
+                }
             };
-            let (_, alloc, used) = resources[i];
-            if wanted > alloc.saturating_sub(used) {
+            if free == NO_FREE || wanted > free {
                 return false;
             }
         }
-        matches!(idx.pods[n], (Some(allowed), used) if used < allowed)
+        flags & POD_ROOM != 0
     }
 
     fn requirement_matches(idx: &NodeIndex, n: usize, r: &Requirement) -> bool {
-        let found = if r.key == MISSING {
-            None
-        } else {
-            idx.label(n, r.key)
-        };
+        let found = idx.value(n, r.key);
         match r.operator {
             NodeSelectorOperator::In => found.is_some_and(|v| r.values.binary_search(&v).is_ok()),
             NodeSelectorOperator::NotIn => {
@@ -319,7 +453,8 @@ impl Matcher {
     }
 
     /// The decision for node `n` named `name`, fit aside, with the same reasons in the same
-    /// order as [`node_decision`](crate::placement::node_decision) gives.
+    /// order as [`node_decision`](crate::placement::node_decision) gives. The name is read
+    /// only when [`Matcher::needs_name`]; callers may pass `""` otherwise.
     // upstream: daemon_controller.go NodeShouldRunDaemonPod
     pub(crate) fn decide(&self, idx: &NodeIndex, n: usize, name: &str) -> NodeDecision {
         let (should_run, should_continue_running) = self.eval(idx, n, name);
@@ -333,17 +468,17 @@ impl Matcher {
             return decision;
         }
         if let Some(wanted) = self.node_name.as_deref().filter(|w| *w != name) {
-            decision.reasons.push(Reason::NodeNameMismatch {
+            decision.push_reason(Reason::NodeNameMismatch {
                 wanted: wanted.into(),
             });
             return decision;
         }
         let mut affinity_ok = true;
         for ((key, wanted), &(k, v)) in self.selector_names.iter().zip(&self.selector) {
-            let found = if k == MISSING { None } else { idx.label(n, k) };
+            let found = idx.value(n, k);
             if v == MISSING || found != Some(v) {
                 affinity_ok = false;
-                decision.reasons.push(Reason::NodeSelectorMismatch {
+                decision.push_reason(Reason::NodeSelectorMismatch {
                     key: Arc::clone(key),
                     wanted: Arc::clone(wanted),
                     found: found.map(|f| Arc::clone(&idx.names[f as usize])),
@@ -352,7 +487,7 @@ impl Matcher {
         }
         if !self.affinity_matches(idx, n, name) {
             affinity_ok = false;
-            decision.reasons.push(Reason::NodeAffinityMismatch);
+            decision.push_reason(Reason::NodeAffinityMismatch);
         }
         if !affinity_ok {
             return decision;
@@ -360,7 +495,7 @@ impl Matcher {
         for &t in idx.taint_ids(n) {
             if self.blocks_schedule[t as usize] {
                 let (key, value) = &idx.taint_names[t as usize];
-                decision.reasons.push(Reason::UntoleratedTaint {
+                decision.push_reason(Reason::UntoleratedTaint {
                     key: Arc::clone(key),
                     value: Arc::clone(value),
                     effect: idx.taints[t as usize].effect,
@@ -394,7 +529,7 @@ impl Matcher {
             return (false, false);
         }
         for &(k, v) in &self.selector {
-            if k == MISSING || v == MISSING || idx.label(n, k) != Some(v) {
+            if v == MISSING || idx.value(n, k) != Some(v) {
                 return (false, false);
             }
         }
