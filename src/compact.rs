@@ -13,12 +13,15 @@ use std::sync::Arc;
 
 use crate::options::Options;
 use crate::placement::{NodeDecision, Reason, is_fit_resource};
+use crate::quantity::Quantity;
+use crate::resources::ResourceList;
 use crate::selector::{NodeSelectorOperator, NodeSelectorRequirement};
 use crate::snapshot::{Node, NodeUsage};
 use crate::spec::DaemonSet;
 use crate::taints::{Taint, TaintEffect};
 
-const MISSING: u32 = u32::MAX;
+/// The id of a string the index does not hold.
+pub(crate) const MISSING: u32 = u32::MAX;
 
 /// The interned view of a snapshot's nodes.
 #[derive(Debug, Clone, Default)]
@@ -33,10 +36,13 @@ pub(crate) struct NodeIndex {
     taints: Vec<Taint>,
     /// Key and value of each distinct taint, shared by the reasons that name it.
     taint_names: Vec<(Arc<str>, Arc<str>)>,
-    resource_start: Vec<u32>,
-    /// `(resource id, allocatable nanos, requested by the node's pods)` per node, sorted by
-    /// resource id.
-    resources: Vec<(u32, i128, i128)>,
+    alloc_start: Vec<u32>,
+    /// `(resource id, allocatable)` per node, sorted by resource id.
+    allocs: Vec<(u32, Quantity)>,
+    used_start: Vec<u32>,
+    /// `(resource id, sum of the requests of the live pods bound to the node)` per node,
+    /// sorted by resource id.
+    used: Vec<(u32, Quantity)>,
     /// Allocatable pod count, and pods bound, per node (`None`: the node lists no `pods`).
     pods: Vec<(Option<i128>, i128)>,
     /// Whether other pods hold host ports on the node.
@@ -92,13 +98,20 @@ impl NodeIndex {
         self.strings.get(s).copied().unwrap_or(MISSING)
     }
 
-    pub(crate) fn build(nodes: &[Node], usage: &[NodeUsage]) -> NodeIndex {
+    /// Index `nodes`, with `usage` and `requested` (what the live pods bound to each node
+    /// hold) in the same order.
+    pub(crate) fn build(
+        nodes: &[Node],
+        usage: &[NodeUsage],
+        requested: &[ResourceList],
+    ) -> NodeIndex {
         let mut idx = NodeIndex::default();
         let mut taint_table: HashMap<Taint, u32> = HashMap::new();
         idx.label_start.push(0);
         idx.taint_start.push(0);
-        idx.resource_start.push(0);
-        for node in nodes {
+        idx.alloc_start.push(0);
+        idx.used_start.push(0);
+        for (n, node) in nodes.iter().enumerate() {
             let start = idx.labels.len();
             for (k, v) in &node.labels {
                 let pair = (idx.intern(k), idx.intern(v));
@@ -117,15 +130,21 @@ impl NodeIndex {
                 idx.taint_ids.push(id);
             }
             idx.taint_start.push(idx.taint_ids.len() as u32);
-            let start = idx.resources.len();
-            let used = &usage[idx.pods.len()];
+            let start = idx.allocs.len();
             for (res, q) in &node.allocatable {
-                let requested = used.requested.get(res).map_or(0, |u| u.nanos());
-                let entry = (idx.intern(res), q.nanos(), requested);
-                idx.resources.push(entry);
+                let entry = (idx.intern(res), *q);
+                idx.allocs.push(entry);
             }
-            idx.resources[start..].sort_unstable();
-            idx.resource_start.push(idx.resources.len() as u32);
+            idx.allocs[start..].sort_unstable_by_key(|&(r, _)| r);
+            idx.alloc_start.push(idx.allocs.len() as u32);
+            let start = idx.used.len();
+            for (res, q) in &requested[n] {
+                let entry = (idx.intern(res), *q);
+                idx.used.push(entry);
+            }
+            idx.used[start..].sort_unstable_by_key(|&(r, _)| r);
+            idx.used_start.push(idx.used.len() as u32);
+            let used = &usage[n];
             let allowed = node.allocatable.get("pods").map(|q| q.units_ceil());
             idx.pods.push((allowed, i128::from(used.pod_count)));
             idx.host_ports.push(!used.host_ports.is_empty());
@@ -161,7 +180,7 @@ impl NodeIndex {
             }
         }
         let mut res_count = vec![0usize; self.names.len()];
-        for &(r, _, _) in &self.resources {
+        for &(r, _) in &self.allocs {
             res_count[r as usize] += 1;
         }
         self.free_column = vec![MISSING; self.names.len()];
@@ -173,17 +192,18 @@ impl NodeIndex {
         }
         self.fit_flags = Vec::with_capacity(n);
         for node in 0..n {
-            let resources = &self.resources
-                [self.resource_start[node] as usize..self.resource_start[node + 1] as usize];
-            for &(r, alloc, used) in resources {
+            let allocs =
+                &self.allocs[self.alloc_start[node] as usize..self.alloc_start[node + 1] as usize];
+            for &(r, alloc) in allocs {
                 let c = self.free_column[r as usize];
                 if c != MISSING {
                     // Never NO_FREE: allocatable and requests are far from i128's range.
-                    self.free[c as usize][node] = alloc.saturating_sub(used).max(NO_FREE + 1);
+                    let free = alloc.nanos().saturating_sub(self.used_nanos(node, r));
+                    self.free[c as usize][node] = free.max(NO_FREE + 1);
                 }
             }
             let mut flags = 0;
-            if self.resources(node).is_empty() {
+            if allocs.is_empty() {
                 flags |= NO_RESOURCES;
             }
             if matches!(self.pods[node], (Some(allowed), used) if used < allowed) {
@@ -242,8 +262,49 @@ impl NodeIndex {
         &self.taint_ids[self.taint_start[n] as usize..self.taint_start[n + 1] as usize]
     }
 
-    fn resources(&self, n: usize) -> &[(u32, i128, i128)] {
-        &self.resources[self.resource_start[n] as usize..self.resource_start[n + 1] as usize]
+    fn allocs(&self, n: usize) -> &[(u32, Quantity)] {
+        &self.allocs[self.alloc_start[n] as usize..self.alloc_start[n + 1] as usize]
+    }
+
+    /// The id of a string (label key or value, resource name), `MISSING` if no node has it.
+    pub(crate) fn string_id(&self, s: &str) -> u32 {
+        self.id(s)
+    }
+
+    /// The string with id `id`, shared.
+    pub(crate) fn string(&self, id: u32) -> &Arc<str> {
+        &self.names[id as usize]
+    }
+
+    /// Whether node `n` lists any allocatable resource.
+    pub(crate) fn has_allocatable(&self, n: usize) -> bool {
+        self.fit_flags[n] & NO_RESOURCES == 0
+    }
+
+    /// Node `n`'s allocatable amount of resource `res`.
+    pub(crate) fn alloc(&self, n: usize, res: u32) -> Option<Quantity> {
+        let allocs = self.allocs(n);
+        allocs
+            .binary_search_by_key(&res, |&(r, _)| r)
+            .ok()
+            .map(|i| allocs[i].1)
+    }
+
+    /// What the live pods bound to node `n` request of resource `res`.
+    pub(crate) fn used(&self, n: usize, res: u32) -> Option<Quantity> {
+        let used = &self.used[self.used_start[n] as usize..self.used_start[n + 1] as usize];
+        used.binary_search_by_key(&res, |&(r, _)| r)
+            .ok()
+            .map(|i| used[i].1)
+    }
+
+    fn used_nanos(&self, n: usize, res: u32) -> i128 {
+        self.used(n, res).map_or(0, |q| q.nanos())
+    }
+
+    /// Node `n`'s allocatable pod count (`None`: it lists none), and the pods bound to it.
+    pub(crate) fn pods(&self, n: usize) -> (Option<i128>, i128) {
+        self.pods[n]
     }
 }
 
@@ -414,13 +475,10 @@ impl Matcher {
             let free = match at {
                 KeyRef::Missing => return false,
                 KeyRef::Column(c) => idx.free[c as usize][n],
-                KeyRef::Search(res) => {
-                    let resources = idx.resources(n);
-                    match resources.binary_search_by_key(&res, |&(r, _, _)| r) {
-                        Ok(i) => resources[i].1.saturating_sub(resources[i].2),
-                        Err(_) => return false,
-                    }
-                }
+                KeyRef::Search(res) => match idx.alloc(n, res) {
+                    Some(alloc) => alloc.nanos().saturating_sub(idx.used_nanos(n, res)),
+                    None => return false,
+                },
             };
             if free == NO_FREE || wanted > free {
                 return false;

@@ -4,10 +4,10 @@ use serde::Serialize;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::compact::Matcher;
+use crate::compact::{MISSING as MISSING_ID, Matcher};
 use crate::options::Options;
 use crate::quantity::Quantity;
-use crate::resources::{Protocol, ResourceList};
+use crate::resources::Protocol;
 use crate::snapshot::{Node, Snapshot};
 use crate::spec::DaemonSet;
 use crate::taints::{TaintEffect, first_untolerated};
@@ -298,7 +298,7 @@ pub(crate) fn decide(
 pub fn placement(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Vec<NodeDecision> {
     let index = snapshot.node_index();
     let matcher = Matcher::compile(ds, index, options);
-    let mut own_pods: Option<OwnPods> = None;
+    let fit = Fit::new(ds, snapshot, true);
     let nodes = snapshot.nodes();
     (0..nodes.len())
         .map(|i| {
@@ -315,8 +315,7 @@ pub fn placement(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Vec<
                 matcher.decide(index, i, "")
             };
             if decision.should_run && (stale || !matcher.surely_fits(index, i)) {
-                let own = own_pods.get_or_insert_with(|| OwnPods::new(ds, snapshot));
-                check_fit_with(ds, snapshot, i, Some(own), &mut decision);
+                fit.check(i, &mut decision);
             }
             decision
         })
@@ -331,46 +330,6 @@ pub(crate) fn is_fit_resource(name: &str) -> bool {
     matches!(name, "cpu" | "memory" | "ephemeral-storage")
         || name.starts_with("hugepages-")
         || (name.contains('/') && !name.contains("kubernetes.io/"))
-}
-
-/// What this DaemonSet's own live pods on the node hold: a new daemon pod replaces them, so
-/// their share counts as free. Computed only when something does not fit.
-struct OwnShare {
-    requests: ResourceList,
-    pods: i128,
-}
-
-fn own_share(
-    ds: &DaemonSet,
-    snapshot: &Snapshot,
-    node: &str,
-    index: usize,
-    own_pods: Option<&OwnPods>,
-) -> OwnShare {
-    let mut share = OwnShare {
-        requests: ResourceList::new(),
-        pods: 0,
-    };
-    let pods: Vec<usize> = match own_pods {
-        Some(own) => own.on(index).collect(),
-        None => snapshot
-            .pods_targeting(node)
-            .iter()
-            .copied()
-            .filter(|&p| is_own_bound(ds, snapshot, p, index))
-            .collect(),
-    };
-    for p in pods {
-        let pod = &snapshot.pods()[p];
-        {
-            share.pods += 1;
-            for (r, q) in pod.requests() {
-                let slot = share.requests.entry(r).or_insert(Quantity::ZERO);
-                *slot = slot.saturating_add(q);
-            }
-        }
-    }
-    share
 }
 
 /// Pod `p` of the snapshot is a live pod of this DaemonSet bound to the node at `index`.
@@ -393,7 +352,7 @@ pub(crate) fn check_fit(
     index: usize,
     decision: &mut NodeDecision,
 ) {
-    check_fit_with(ds, snapshot, index, None, decision)
+    Fit::new(ds, snapshot, false).check(index, decision)
 }
 
 /// The DaemonSet's own live pods bound to each node, gathered once per plan from the
@@ -417,83 +376,165 @@ impl OwnPods {
         OwnPods { pairs }
     }
 
-    fn on(&self, index: usize) -> impl Iterator<Item = usize> + '_ {
+    fn on(&self, index: usize) -> &[(usize, usize)] {
         let start = self.pairs.partition_point(|&(n, _)| n < index);
-        self.pairs[start..]
-            .iter()
-            .take_while(move |&&(n, _)| n == index)
-            .map(|&(_, p)| p)
+        let len = self.pairs[start..].partition_point(|&(n, _)| n == index);
+        &self.pairs[start..start + len]
     }
 }
 
-pub(crate) fn check_fit_with(
-    ds: &DaemonSet,
-    snapshot: &Snapshot,
-    index: usize,
-    own_pods: Option<&OwnPods>,
-    decision: &mut NodeDecision,
-) {
-    let node = &snapshot.nodes()[index];
-    let usage = snapshot.usage(index);
-    // A node that reports no allocatable at all (no status) tells nothing about its capacity.
-    if !node.allocatable.is_empty() {
-        let mut own: Option<OwnShare> = None;
-        for (res, requested) in &ds.compiled.requests {
-            if !requested.is_positive() || !is_fit_resource(res) {
-                continue;
-            }
-            let alloc = node.allocatable.get(res).copied().unwrap_or(Quantity::ZERO);
-            let used = usage.requested.get(res).copied().unwrap_or(Quantity::ZERO);
-            let mut free = alloc.saturating_sub(used);
-            if *requested > free {
-                let own =
-                    own.get_or_insert_with(|| own_share(ds, snapshot, &node.name, index, own_pods));
-                if let Some(q) = own.requests.get(res) {
-                    free = free.saturating_add(*q);
+/// The fit check of one DaemonSet against one snapshot: the daemon pod's requests resolved
+/// to the snapshot's resource ids once, and its own pods found once when first needed.
+pub(crate) struct Fit<'a> {
+    ds: &'a DaemonSet,
+    snapshot: &'a Snapshot,
+    /// `(resource id, name, request)` of each positive request of a resource the scheduler
+    /// checks, in name order.
+    requests: Vec<(u32, Arc<str>, Quantity)>,
+    /// The own pods of every node, when many nodes will be checked; `None` looks at the
+    /// node's pods instead (one node checked).
+    own: Option<std::cell::OnceCell<OwnPods>>,
+}
+
+impl<'a> Fit<'a> {
+    /// A fit check; `many_nodes` when most nodes of the snapshot may be checked.
+    pub(crate) fn new(ds: &'a DaemonSet, snapshot: &'a Snapshot, many_nodes: bool) -> Fit<'a> {
+        let idx = snapshot.node_index();
+        let requests = ds
+            .compiled
+            .requests
+            .iter()
+            .filter(|(res, q)| q.is_positive() && is_fit_resource(res))
+            .map(|(res, q)| {
+                let id = idx.string_id(res);
+                let name = if id == MISSING_ID {
+                    Arc::from(res.as_str())
+                } else {
+                    Arc::clone(idx.string(id))
+                };
+                (id, name, *q)
+            })
+            .collect();
+        Fit {
+            ds,
+            snapshot,
+            requests,
+            own: many_nodes.then(std::cell::OnceCell::new),
+        }
+    }
+
+    /// Call `f` with each live pod of this DaemonSet bound to node `index`, in pod order.
+    fn for_each_own(&self, index: usize, mut f: impl FnMut(usize)) {
+        match &self.own {
+            Some(cell) => {
+                let own = cell.get_or_init(|| OwnPods::new(self.ds, self.snapshot));
+                for &(_, p) in own.on(index) {
+                    f(p);
                 }
             }
-            if *requested > free {
+            None => {
+                let node = &self.snapshot.nodes()[index].name;
+                for &p in self.snapshot.pods_targeting(node) {
+                    if is_own_bound(self.ds, self.snapshot, p, index) {
+                        f(p);
+                    }
+                }
+            }
+        }
+    }
+
+    /// What this DaemonSet's own live pods on the node request of resource `res` (a new
+    /// daemon pod replaces them, so their share counts as free); `None` if none requests it.
+    fn own_share(&self, index: usize, res: u32) -> Option<Quantity> {
+        let mut share: Option<Quantity> = None;
+        self.for_each_own(index, |p| {
+            for &(r, q) in self.snapshot.daemon_pod_requests(p) {
+                if r == res {
+                    share = Some(share.unwrap_or(Quantity::ZERO).saturating_add(q));
+                }
+            }
+        });
+        share
+    }
+
+    /// Check node `index`, adding fit reasons to `decision` and setting `decision.fits`.
+    pub(crate) fn check(&self, index: usize, decision: &mut NodeDecision) {
+        let (ds, snapshot) = (self.ds, self.snapshot);
+        let idx = snapshot.node_index();
+        // A replaced node is read from the snapshot, not from the index.
+        let node = idx.is_stale(index).then(|| &snapshot.nodes()[index]);
+        let usage = snapshot.usage(index);
+        let has_allocatable = match node {
+            Some(node) => !node.allocatable.is_empty(),
+            None => idx.has_allocatable(index),
+        };
+        // A node that reports no allocatable at all (no status) tells nothing about its capacity.
+        if has_allocatable {
+            for (id, name, requested) in &self.requests {
+                let alloc = match node {
+                    Some(node) => node.allocatable.get(&**name).copied(),
+                    None if *id == MISSING_ID => None,
+                    None => idx.alloc(index, *id),
+                };
+                let used = if *id == MISSING_ID {
+                    None
+                } else {
+                    idx.used(index, *id)
+                };
+                let mut free = alloc
+                    .unwrap_or(Quantity::ZERO)
+                    .saturating_sub(used.unwrap_or(Quantity::ZERO));
+                if *requested > free
+                    && let Some(q) = self.own_share(index, *id)
+                {
+                    free = free.saturating_add(q);
+                }
+                if *requested > free {
+                    decision.push_reason(Reason::InsufficientResource {
+                        resource: Arc::clone(name),
+                        requested: *requested,
+                        free: if free.is_negative() {
+                            Quantity::ZERO.with_format(free.format())
+                        } else {
+                            free
+                        },
+                    });
+                }
+            }
+            // The scheduler reads a missing `pods` allocatable as zero.
+            let allowed = match node {
+                Some(node) => node.allocatable.get("pods").map_or(0, |q| q.units_ceil()),
+                None => idx.pods(index).0.unwrap_or(0),
+            };
+            let mut used = i128::from(usage.pod_count);
+            if used >= allowed {
+                self.for_each_own(index, |_| used -= 1);
+            }
+            if used >= allowed {
                 decision.push_reason(Reason::InsufficientResource {
-                    resource: res.as_str().into(),
-                    requested: *requested,
-                    free: if free.is_negative() {
-                        Quantity::ZERO.with_format(free.format())
-                    } else {
-                        free
-                    },
+                    resource: "pods".into(),
+                    requested: Quantity::from_units(1),
+                    free: Quantity::from_nanos(
+                        (allowed - used).max(0).saturating_mul(1_000_000_000),
+                    ),
                 });
             }
         }
-        // The scheduler reads a missing `pods` allocatable as zero.
-        let allowed = node.allocatable.get("pods").map_or(0, |q| q.units_ceil());
-        let mut used = i128::from(usage.pod_count);
-        if used >= allowed {
-            used -= own
-                .get_or_insert_with(|| own_share(ds, snapshot, &node.name, index, own_pods))
-                .pods;
-        }
-        if used >= allowed {
-            decision.push_reason(Reason::InsufficientResource {
-                resource: "pods".into(),
-                requested: Quantity::from_units(1),
-                free: Quantity::from_nanos((allowed - used).max(0).saturating_mul(1_000_000_000)),
+        for wanted in &ds.compiled.host_ports {
+            let taken = usage.host_ports.iter().find(|(used, p)| {
+                used.conflicts_with(wanted) && !is_own_bound(ds, snapshot, *p, index)
             });
+            if let Some((_, p)) = taken {
+                let pod = &snapshot.pods()[*p];
+                decision.push_reason(Reason::HostPortConflict {
+                    port: wanted.port,
+                    protocol: wanted.protocol,
+                    pod: format!("{}/{}", pod.namespace, pod.name).into(),
+                });
+            }
         }
+        decision.fits = !decision.reasons.iter().any(Reason::is_fit);
     }
-    for wanted in &ds.compiled.host_ports {
-        let taken = usage.host_ports.iter().find(|(used, p)| {
-            used.conflicts_with(wanted) && !is_own_bound(ds, snapshot, *p, index)
-        });
-        if let Some((_, p)) = taken {
-            let pod = &snapshot.pods()[*p];
-            decision.push_reason(Reason::HostPortConflict {
-                port: wanted.port,
-                protocol: wanted.protocol,
-                pod: format!("{}/{}", pod.namespace, pod.name).into(),
-            });
-        }
-    }
-    decision.fits = !decision.reasons.iter().any(Reason::is_fit);
 }
 
 #[cfg(test)]

@@ -566,7 +566,7 @@ fn surge_blockers(
     let usage = ctx.snapshot.usage(n);
     for (res, requested) in &ctx.ds.compiled.requests {
         let alloc = node.allocatable.get(res).copied().unwrap_or_default();
-        let used = usage.requested.get(res).copied().unwrap_or_default();
+        let used = ctx.snapshot.requested(n, res).unwrap_or_default();
         let free = alloc.saturating_sub(used);
         if !requested.is_zero() && *requested > free {
             stuck.push(StuckReason::SurgeInsufficientResource {

@@ -484,9 +484,8 @@ impl ControllerRevision {
 /// Per-node figures derived once when the snapshot is built.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct NodeUsage {
-    /// Sum of the requests of non-terminal pods bound or pinned to the node.
-    pub requested: ResourceList,
-    /// Number of such pods.
+    /// Number of non-terminal pods bound to the node (their requests are in the compact
+    /// index).
     pub pod_count: i64,
     /// Host ports in use, with the index of the pod using each.
     pub host_ports: Vec<(HostPort, usize)>,
@@ -533,6 +532,11 @@ pub struct Snapshot {
     hash_ids: HashMap<String, u32>,
     /// The distinct revision hash label values, by id.
     hash_names: Vec<String>,
+    /// Per pod, where its entries in `daemon_requests` start (one more entry at the end).
+    daemon_request_start: Vec<u32>,
+    /// The requests `(resource id, amount)` of each live DaemonSet pod bound to a node of the
+    /// snapshot: a new daemon pod replaces its predecessor, so fit counts these as free.
+    daemon_requests: Vec<(u32, crate::Quantity)>,
 }
 
 /// The id of "no such revision hash".
@@ -657,6 +661,8 @@ impl Snapshot {
             .map(|(i, n)| (n.name.clone(), i))
             .collect();
         let mut usage = vec![NodeUsage::default(); nodes.len()];
+        let mut requested = vec![ResourceList::new(); nodes.len()];
+        let mut daemon_pod_requests: Vec<(usize, ResourceList)> = Vec::new();
         let mut pods_by_target: HashMap<String, Vec<usize>> = HashMap::new();
         let mut pods_by_daemon_set: HashMap<(String, String), Vec<usize>> = HashMap::new();
         let mut orphans: HashMap<String, Vec<usize>> = HashMap::new();
@@ -710,9 +716,16 @@ impl Snapshot {
             };
             if let Some(&n) = node_index.get(bound) {
                 let u = &mut usage[n];
-                for (res, q) in pod.requests() {
-                    let slot = u.requested.entry(res).or_insert(crate::Quantity::ZERO);
-                    *slot = slot.saturating_add(q);
+                let requests = pod.requests();
+                for (res, q) in &requests {
+                    let slot = match requested[n].get_mut(res) {
+                        Some(slot) => slot,
+                        None => requested[n].entry(res.clone()).or_insert(crate::Quantity::ZERO),
+                    };
+                    *slot = slot.saturating_add(*q);
+                }
+                if pod.controller.as_ref().is_some_and(|c| c.kind == "DaemonSet") {
+                    daemon_pod_requests.push((i, requests));
                 }
                 u.pod_count += 1;
                 for hp in pod.host_ports() {
@@ -720,7 +733,23 @@ impl Snapshot {
                 }
             }
         }
-        let compact = crate::compact::NodeIndex::build(&nodes, &usage);
+        let compact = crate::compact::NodeIndex::build(&nodes, &usage, &requested);
+        drop(requested);
+        let mut daemon_request_start = Vec::with_capacity(pods.len() + 1);
+        let mut daemon_requests = Vec::new();
+        let mut next = daemon_pod_requests.iter().peekable();
+        for i in 0..pods.len() {
+            daemon_request_start.push(daemon_requests.len() as u32);
+            if let Some((_, requests)) = next.next_if(|(p, _)| *p == i) {
+                // Every name is interned: the pod's node counts these requests as used.
+                daemon_requests.extend(
+                    requests
+                        .iter()
+                        .map(|(res, q)| (compact.string_id(res), *q)),
+                );
+            }
+        }
+        daemon_request_start.push(daemon_requests.len() as u32);
         let node_names = std::sync::Arc::new(nodes.iter().map(|n| n.name.clone()).collect());
         Ok(Snapshot {
             node_names,
@@ -737,6 +766,8 @@ impl Snapshot {
             pod_hashes,
             hash_ids,
             hash_names,
+            daemon_request_start,
+            daemon_requests,
         })
     }
 
@@ -825,6 +856,22 @@ impl Snapshot {
 
     pub(crate) fn usage(&self, node: usize) -> &NodeUsage {
         &self.usage[node]
+    }
+
+    /// What the live pods bound to node `node` request of `resource`.
+    pub(crate) fn requested(&self, node: usize, resource: &str) -> Option<crate::Quantity> {
+        match self.compact.string_id(resource) {
+            crate::compact::MISSING => None,
+            id => self.compact.used(node, id),
+        }
+    }
+
+    /// The requests of pod `i` as ids into the node index, when it is a live DaemonSet pod
+    /// bound to a node of the snapshot (empty otherwise).
+    pub(crate) fn daemon_pod_requests(&self, i: usize) -> &[(u32, crate::Quantity)] {
+        let start = self.daemon_request_start[i] as usize;
+        let end = self.daemon_request_start[i + 1] as usize;
+        &self.daemon_requests[start..end]
     }
 
     /// Pods whose controller is a DaemonSet named `name` in `namespace`, and the orphans of
