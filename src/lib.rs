@@ -57,6 +57,7 @@ pub mod k8s;
 mod options;
 mod placement;
 mod plan;
+mod pod_index;
 pub mod quantity;
 mod reconcile;
 pub mod replan;

@@ -334,13 +334,11 @@ pub(crate) fn is_fit_resource(name: &str) -> bool {
 
 /// Pod `p` of the snapshot is a live pod of this DaemonSet bound to the node at `index`.
 fn is_own_bound(ds: &DaemonSet, snapshot: &Snapshot, p: usize, index: usize) -> bool {
-    let pod = &snapshot.pods()[p];
-    // Cheapest tests first: most pods on a node belong to someone else.
-    pod.controller.as_ref().is_some_and(|c| ds.owns(c))
-        && pod.node_name.is_some()
+    use crate::pod_index::{BOUND, TERMINAL};
+    let facts = snapshot.pod_index();
+    facts.flags(p) & (BOUND | TERMINAL) == BOUND
         && snapshot.pod_node(p) == Some(index)
-        && !pod.phase.is_terminal()
-        && pod.namespace == ds.namespace
+        && facts.controlled_by(ds, snapshot.pods(), p)
 }
 
 /// Resources, the pod count and host ports, against what the other pods bound to the node

@@ -10,6 +10,7 @@ use crate::placement::{self, NodeDecision};
 use crate::plan::{
     CreatePod, CreateReason, DeletePod, DeleteReason, Event, Plan, PodRef, Relabel, StuckReason,
 };
+use crate::pod_index::{Claimer, DELETING, TERMINAL};
 use crate::rollout;
 use crate::snapshot::{NO_HASH, Pod, PodPhase, Snapshot};
 use crate::spec::{DaemonSet, Ownership, TEMPLATE_GENERATION_LABEL, UpdateStrategy};
@@ -91,13 +92,14 @@ pub(crate) fn claim(ds: &DaemonSet, snapshot: &Snapshot) -> Claim {
     let mut adopt = Vec::new();
     let mut release = Vec::new();
     let (owned, orphans) = snapshot.claim_candidates(&ds.namespace, &ds.name);
+    let facts = snapshot.pod_index();
+    let mut claimer = Claimer::new(ds, pods, facts);
     for &i in owned.iter().chain(orphans) {
-        let pod = &pods[i];
         let pod_ref = || PodRef {
-            namespace: pod.namespace.clone(),
-            name: pod.name.clone(),
+            namespace: pods[i].namespace.clone(),
+            name: pods[i].name.clone(),
         };
-        match claim_state(ds, pod) {
+        match claimer.ownership(i) {
             Ownership::Keep => claimed.push(i),
             Ownership::Adopt => {
                 adopt.push(pod_ref());
@@ -111,20 +113,25 @@ pub(crate) fn claim(ds: &DaemonSet, snapshot: &Snapshot) -> Claim {
     let mut live_ids: Vec<u32> = Vec::new();
     let mut located: Vec<(u32, usize)> = Vec::with_capacity(claimed.len());
     for i in claimed {
-        let pod = &pods[i];
-        let Some(target) = pod.target_node() else {
-            continue;
+        let node = snapshot.pod_node(i);
+        let target = match node {
+            Some(_) => None,
+            None => match pods[i].target_node() {
+                Some(target) => Some(target),
+                None => continue,
+            },
         };
         let hash_id = snapshot.pod_hash(i);
         if hash_id != NO_HASH && !live_ids.contains(&hash_id) {
             live_ids.push(hash_id);
         }
-        if pod.phase.is_terminal() && pod.deletion_timestamp.is_some() {
+        if facts.flags(i) & (TERMINAL | DELETING) == TERMINAL | DELETING {
             continue;
         }
-        match snapshot.pod_node(i) {
-            Some(n) => located.push((n as u32, i)),
-            None => missing.entry(target.to_string()).or_default().push(i),
+        match (node, target) {
+            (Some(n), _) => located.push((n as u32, i)),
+            (None, Some(target)) => missing.entry(target.to_string()).or_default().push(i),
+            (None, None) => {}
         }
     }
     let mut per_node = NodePods::group(snapshot.nodes().len(), &located);
@@ -239,9 +246,11 @@ pub(crate) fn manage(
     backoff: &mut crate::FailedPodBackoff,
 ) -> Managed {
     let pods = ctx.snapshot.pods();
+    let facts = ctx.snapshot.pod_index();
     let surge = allows_surge(ctx.ds);
     let now = ctx.options.now;
     let mut out = Managed::default();
+    let mut running: Vec<usize> = Vec::new();
     for (n, node_pods) in claim.per_node.iter().enumerate() {
         let decision = &ctx.decisions[n];
         let node_name = &ctx.snapshot.nodes()[n].name;
@@ -256,12 +265,17 @@ pub(crate) fn manage(
         if decision.should_run && !exists {
             create(&mut out);
         } else if decision.should_continue_running {
-            let mut running: Vec<usize> = Vec::new();
+            running.clear();
             for &i in node_pods {
-                let pod = &pods[i];
-                if pod.deletion_timestamp.is_some() {
+                let flags = facts.flags(i);
+                if flags & DELETING != 0 {
                     continue;
                 }
+                if flags & TERMINAL == 0 {
+                    running.push(i);
+                    continue;
+                }
+                let pod = &pods[i];
                 match pod.phase {
                     PodPhase::Failed => {
                         if let Some(delay) = backoff.in_backoff(node_name, now) {
@@ -319,15 +333,15 @@ pub(crate) fn manage(
                     }
                 }
                 if let (Some(new), Some(old)) = (oldest_new, oldest_old)
-                    && (!pods[old].is_ready()
-                        || pods[new].is_available(ctx.ds.min_ready_seconds, now))
+                    && (!facts.is_ready(old)
+                        || facts.is_available(new, ctx.ds.min_ready_seconds, now))
                 {
                     out.deletes.push((old, DeleteReason::Superseded));
                 }
             }
         } else if exists {
             for &i in node_pods {
-                if pods[i].deletion_timestamp.is_none() {
+                if facts.flags(i) & DELETING == 0 {
                     out.deletes.push((i, DeleteReason::NotEligible));
                 }
             }
@@ -371,7 +385,7 @@ fn availability_requeue(ctx: &Context<'_>, claim: &Claim) -> Option<Duration> {
 
 // upstream: daemon_controller.go updateDaemonSetStatus
 pub(crate) fn compute_status(ctx: &Context<'_>, claim: &Claim) -> DaemonSetStatus {
-    let pods = ctx.snapshot.pods();
+    let facts = ctx.snapshot.pod_index();
     let mut s = DaemonSetStatus {
         observed_generation: ctx.ds.generation.or(ctx.ds.status.observed_generation),
         collision_count: ctx.ds.status.collision_count,
@@ -383,10 +397,9 @@ pub(crate) fn compute_status(ctx: &Context<'_>, claim: &Claim) -> DaemonSetStatu
             s.desired_number_scheduled += 1;
             if let Some(&oldest) = list.first() {
                 s.current_number_scheduled += 1;
-                let pod = &pods[oldest];
-                if pod.is_ready() {
+                if facts.is_ready(oldest) {
                     s.number_ready += 1;
-                    if pod.is_available(ctx.ds.min_ready_seconds, ctx.options.now) {
+                    if facts.is_available(oldest, ctx.ds.min_ready_seconds, ctx.options.now) {
                         s.number_available += 1;
                     }
                 }

@@ -537,6 +537,8 @@ pub struct Snapshot {
     /// The requests `(resource id, amount)` of each live DaemonSet pod bound to a node of the
     /// snapshot: a new daemon pod replaces its predecessor, so fit counts these as free.
     daemon_requests: Vec<(u32, crate::Quantity)>,
+    /// Owner and label classes and status bits of the pods.
+    pod_index: crate::pod_index::PodIndex,
 }
 
 /// The id of "no such revision hash".
@@ -720,11 +722,17 @@ impl Snapshot {
                 for (res, q) in &requests {
                     let slot = match requested[n].get_mut(res) {
                         Some(slot) => slot,
-                        None => requested[n].entry(res.clone()).or_insert(crate::Quantity::ZERO),
+                        None => requested[n]
+                            .entry(res.clone())
+                            .or_insert(crate::Quantity::ZERO),
                     };
                     *slot = slot.saturating_add(*q);
                 }
-                if pod.controller.as_ref().is_some_and(|c| c.kind == "DaemonSet") {
+                if pod
+                    .controller
+                    .as_ref()
+                    .is_some_and(|c| c.kind == "DaemonSet")
+                {
                     daemon_pod_requests.push((i, requests));
                 }
                 u.pod_count += 1;
@@ -742,14 +750,12 @@ impl Snapshot {
             daemon_request_start.push(daemon_requests.len() as u32);
             if let Some((_, requests)) = next.next_if(|(p, _)| *p == i) {
                 // Every name is interned: the pod's node counts these requests as used.
-                daemon_requests.extend(
-                    requests
-                        .iter()
-                        .map(|(res, q)| (compact.string_id(res), *q)),
-                );
+                daemon_requests
+                    .extend(requests.iter().map(|(res, q)| (compact.string_id(res), *q)));
             }
         }
         daemon_request_start.push(daemon_requests.len() as u32);
+        let pod_index = crate::pod_index::PodIndex::build(&pods);
         let node_names = std::sync::Arc::new(nodes.iter().map(|n| n.name.clone()).collect());
         Ok(Snapshot {
             node_names,
@@ -768,6 +774,7 @@ impl Snapshot {
             hash_names,
             daemon_request_start,
             daemon_requests,
+            pod_index,
         })
     }
 
@@ -826,6 +833,7 @@ impl Snapshot {
     /// Replace pod `i` in place by a pod that differs only in its status (phase between
     /// non-terminal values, conditions): every index stays valid.
     pub(crate) fn replace_pod_status(&mut self, i: usize, pod: Pod) {
+        self.pod_index.update_status(i, &pod);
         self.pods[i] = pod;
     }
 
@@ -856,6 +864,11 @@ impl Snapshot {
 
     pub(crate) fn usage(&self, node: usize) -> &NodeUsage {
         &self.usage[node]
+    }
+
+    /// The compact view of the pods.
+    pub(crate) fn pod_index(&self) -> &crate::pod_index::PodIndex {
+        &self.pod_index
     }
 
     /// What the live pods bound to node `node` request of `resource`.

@@ -664,12 +664,30 @@ impl DaemonSet {
         labels: &Labels,
         deleting: bool,
     ) -> Ownership {
-        if namespace != self.namespace {
+        self.ownership_given(
+            namespace == self.namespace,
+            controller.map(|c| self.owns(c)),
+            || self.selector.matches(labels),
+            deleting,
+        )
+    }
+
+    /// [`DaemonSet::ownership`] from what is known of the object: whether it is in this
+    /// namespace, whether its controller (if any) is this DaemonSet, and (asked only when
+    /// needed) whether the selector matches its labels.
+    pub(crate) fn ownership_given(
+        &self,
+        same_namespace: bool,
+        controlled: Option<bool>,
+        labels_match: impl FnOnce() -> bool,
+        deleting: bool,
+    ) -> Ownership {
+        if !same_namespace {
             return Ownership::Ignore;
         }
-        match controller {
-            Some(c) if self.owns(c) => {
-                if self.selector.matches(labels) {
+        match controlled {
+            Some(true) => {
+                if labels_match() {
                     Ownership::Keep
                 } else if self.deletion_timestamp.is_none() {
                     Ownership::Release
@@ -677,10 +695,7 @@ impl DaemonSet {
                     Ownership::Ignore
                 }
             }
-            None if !deleting
-                && self.deletion_timestamp.is_none()
-                && self.selector.matches(labels) =>
-            {
+            None if !deleting && self.deletion_timestamp.is_none() && labels_match() => {
                 Ownership::Adopt
             }
             _ => Ownership::Ignore,
