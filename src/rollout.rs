@@ -3,6 +3,7 @@
 
 use crate::options::NodeOrder;
 use crate::plan::{CreateReason, DeleteReason, Plan, StuckReason, UnavailableNode, UpdateBudget};
+use crate::pod_index::DELETING;
 use crate::reconcile::{Claim, Context};
 use crate::selector::LabelSelector;
 use crate::spec::{Flavor, IntOrPercent, RollingUpdate, UpdateStrategy};
@@ -147,7 +148,7 @@ pub(crate) fn step(
     let UpdateStrategy::RollingUpdate(ru) = &ctx.ds.update_strategy else {
         return None;
     };
-    let pods = ctx.snapshot.pods();
+    let facts = ctx.snapshot.pod_index();
     let desired = ctx.decisions.iter().filter(|d| d.should_run).count() as i64;
     let budget = budget(ru, desired);
     let mut step = Step {
@@ -162,7 +163,7 @@ pub(crate) fn step(
         let mut new = Pods::default();
         let mut old = Pods::default();
         for &i in list {
-            if deleted[i] || pods[i].deletion_timestamp.is_some() {
+            if deleted[i] || facts.flags(i) & DELETING != 0 {
                 continue;
             }
             if ctx.is_updated(i) {
@@ -187,7 +188,7 @@ pub(crate) fn step(
         let (new, old) = split(list);
         entries.push(Entry {
             node: Some(n),
-            name: &ctx.snapshot.nodes()[n].name,
+            name: ctx.snapshot.node_name(n),
             new,
             old,
             created: created[n],
@@ -369,6 +370,7 @@ fn window<'a>(
 // upstream: update.go rollingUpdate (maxSurge == 0 branch)
 fn max_unavailable_step(ctx: &Context<'_>, entries: &[Entry<'_>], step: &mut Step) {
     let pods = ctx.snapshot.pods();
+    let facts = ctx.snapshot.pod_index();
     let max_unavailable = step.budget.max_unavailable;
     let min_ready = ctx.ds.min_ready_seconds;
     let now = ctx.options.now;
@@ -390,13 +392,13 @@ fn max_unavailable_step(ctx: &Context<'_>, entries: &[Entry<'_>], step: &mut Ste
                 let available = !e.created
                     && e.new
                         .first
-                        .is_some_and(|i| pods[i].is_available(min_ready, now));
+                        .is_some_and(|i| facts.is_available(i, min_ready, now));
                 if !available {
                     unavailable.push((k, e.new.first));
                 }
             }
             (0, Some(old)) => {
-                if !pods[old].is_available(min_ready, now) {
+                if !facts.is_available(old, min_ready, now) {
                     allowed.push(old);
                     unavailable.push((k, Some(old)));
                 } else if unavailable.len() as i64 >= max_unavailable {
@@ -436,7 +438,7 @@ fn max_unavailable_step(ctx: &Context<'_>, entries: &[Entry<'_>], step: &mut Ste
 
 // upstream: update.go rollingUpdate (maxSurge > 0 branch)
 fn max_surge_step(ctx: &Context<'_>, entries: &[Entry<'_>], desired: i64, step: &mut Step) {
-    let pods = ctx.snapshot.pods();
+    let facts = ctx.snapshot.pod_index();
     let max_surge = step.budget.max_surge;
     let min_ready = ctx.ds.min_ready_seconds;
     let now = ctx.options.now;
@@ -457,9 +459,10 @@ fn max_surge_step(ctx: &Context<'_>, entries: &[Entry<'_>], desired: i64, step: 
             continue;
         }
         let new = e.new.first;
-        let new_available = !e.created && new.is_some_and(|i| pods[i].is_available(min_ready, now));
+        let new_available =
+            !e.created && new.is_some_and(|i| facts.is_available(i, min_ready, now));
         if let Some(old) = e.old.first {
-            if pods[old].is_available(min_ready, now) {
+            if facts.is_available(old, min_ready, now) {
                 num_available += 1;
             }
         } else if new_available {
@@ -477,7 +480,7 @@ fn max_surge_step(ctx: &Context<'_>, entries: &[Entry<'_>], desired: i64, step: 
                 return;
             };
             let should_run = ctx.decisions[n].should_run;
-            if !pods[old].is_available(min_ready, now) {
+            if !facts.is_available(old, min_ready, now) {
                 if should_run {
                     allowed_new.push(n);
                 } else {

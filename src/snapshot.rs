@@ -802,6 +802,11 @@ impl Snapshot {
         std::sync::Arc::clone(&self.node_names)
     }
 
+    /// The name of node `n` (read from a dense list, not from the node).
+    pub(crate) fn node_name(&self, n: usize) -> &str {
+        &self.node_names[n]
+    }
+
     /// The position of the node pod `i` targets, when that node is in the snapshot.
     pub(crate) fn pod_node(&self, i: usize) -> Option<usize> {
         let n = self.pod_nodes[i];
