@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::options::Options;
-use crate::placement::{NodeDecision, Reason, is_fit_resource};
+use crate::placement::{NodeDecision, Reason, ReasonMemo, Reasons, is_fit_resource};
 use crate::quantity::Quantity;
 use crate::resources::ResourceList;
 use crate::selector::{NodeSelectorOperator, NodeSelectorRequirement};
@@ -70,6 +70,12 @@ const NO_RESOURCES: u8 = 1;
 const POD_ROOM: u8 = 2;
 /// In a free-resource column: the node does not list the resource.
 const NO_FREE: i128 = i128::MIN;
+
+// Tags of a reason signature (see `Matcher::decide`).
+const NAME: u32 = 0;
+const SELECTOR: u32 = 1;
+const AFFINITY: u32 = 2;
+const TAINT: u32 = 3;
 
 /// Where a compiled predicate finds a label key's value on a node.
 #[derive(Debug, Clone, Copy)]
@@ -342,6 +348,8 @@ pub(crate) struct Matcher {
     has_host_ports: bool,
     /// Whether deciding reads the node's name (a template `nodeName` or `matchFields`).
     pub(crate) needs_name: bool,
+    /// The reason lists built so far, by signature.
+    memo: ReasonMemo,
 }
 
 fn compile_requirement(idx: &NodeIndex, r: &NodeSelectorRequirement) -> Requirement {
@@ -449,6 +457,7 @@ impl Matcher {
                 .as_ref()
                 .is_some_and(|t: &Vec<Term>| t.iter().any(|t| !t.fields.is_empty()));
         Matcher {
+            memo: ReasonMemo::default(),
             needs_name,
             node_name: spec.node_name.clone(),
             selector,
@@ -520,47 +529,79 @@ impl Matcher {
             should_run,
             should_continue_running,
             fits: true,
-            reasons: Vec::new(),
+            reasons: Reasons::default(),
         };
         if should_run && should_continue_running {
             return decision;
         }
-        if let Some(wanted) = self.node_name.as_deref().filter(|w| *w != name) {
-            decision.push_reason(Reason::NodeNameMismatch {
-                wanted: wanted.into(),
-            });
-            return decision;
-        }
-        let mut affinity_ok = true;
-        for ((key, wanted), &(k, v)) in self.selector_names.iter().zip(&self.selector) {
-            let found = idx.value(n, k);
-            if v == MISSING || found != Some(v) {
-                affinity_ok = false;
-                decision.push_reason(Reason::NodeSelectorMismatch {
-                    key: Arc::clone(key),
-                    wanted: Arc::clone(wanted),
-                    found: found.map(|f| Arc::clone(&idx.names[f as usize])),
-                });
-            }
-        }
-        if !self.affinity_matches(idx, n, name) {
-            affinity_ok = false;
-            decision.push_reason(Reason::NodeAffinityMismatch);
-        }
-        if !affinity_ok {
-            return decision;
-        }
-        for &t in idx.taint_ids(n) {
-            if self.blocks_schedule[t as usize] {
-                let (key, value) = &idx.taint_names[t as usize];
-                decision.push_reason(Reason::UntoleratedTaint {
-                    key: Arc::clone(key),
-                    value: Arc::clone(value),
-                    effect: idx.taints[t as usize].effect,
-                });
-            }
-        }
+        // The reasons are a function of a few ids (which selector entries fail and what the
+        // node has instead, affinity, which taints block): nodes with the same ids share one
+        // list.
+        decision.reasons = self.memo.lookup(
+            |key| {
+                if self.node_name.as_deref().is_some_and(|w| w != name) {
+                    key.push(NAME);
+                    return;
+                }
+                let mut affinity_ok = true;
+                for (i, &(k, v)) in self.selector.iter().enumerate() {
+                    let found = idx.value(n, k);
+                    if v == MISSING || found != Some(v) {
+                        affinity_ok = false;
+                        key.extend([SELECTOR, i as u32, found.unwrap_or(MISSING)]);
+                    }
+                }
+                if !self.affinity_matches(idx, n, name) {
+                    affinity_ok = false;
+                    key.push(AFFINITY);
+                }
+                if affinity_ok {
+                    for &t in idx.taint_ids(n) {
+                        if self.blocks_schedule[t as usize] {
+                            key.extend([TAINT, t]);
+                        }
+                    }
+                }
+            },
+            |key| self.reasons_of(idx, key),
+        );
         decision
+    }
+
+    /// The reasons a signature built by [`Matcher::decide`] stands for.
+    fn reasons_of(&self, idx: &NodeIndex, key: &[u32]) -> Vec<Reason> {
+        let mut reasons = Vec::new();
+        let mut rest = key;
+        while let Some((&tag, tail)) = rest.split_first() {
+            rest = tail;
+            match tag {
+                NAME => reasons.push(Reason::NodeNameMismatch {
+                    wanted: self.node_name.as_deref().unwrap_or_default().into(),
+                }),
+                SELECTOR => {
+                    let (i, found) = (rest[0] as usize, rest[1]);
+                    rest = &rest[2..];
+                    let (key, wanted) = &self.selector_names[i];
+                    reasons.push(Reason::NodeSelectorMismatch {
+                        key: Arc::clone(key),
+                        wanted: Arc::clone(wanted),
+                        found: (found != MISSING).then(|| Arc::clone(&idx.names[found as usize])),
+                    });
+                }
+                AFFINITY => reasons.push(Reason::NodeAffinityMismatch),
+                _ => {
+                    let t = rest[0] as usize;
+                    rest = &rest[1..];
+                    let (key, value) = &idx.taint_names[t];
+                    reasons.push(Reason::UntoleratedTaint {
+                        key: Arc::clone(key),
+                        value: Arc::clone(value),
+                        effect: idx.taints[t].effect,
+                    });
+                }
+            }
+        }
+        reasons
     }
 
     fn affinity_matches(&self, idx: &NodeIndex, n: usize, name: &str) -> bool {

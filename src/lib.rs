@@ -83,7 +83,7 @@ pub use options::{
     BURST_REPLICAS, BackoffEntry, FAILED_POD_BACKOFF_INITIAL, FAILED_POD_BACKOFF_MAX,
     FailedPodBackoff, NodeOrder, Options, RolloutControls,
 };
-pub use placement::{NodeDecision, Reason, node_decision, placement};
+pub use placement::{NodeDecision, Reason, Reasons, node_decision, placement};
 pub use plan::{
     CreatePod, CreateReason, DeletePod, DeleteReason, Event, NodeEntry, Plan, PodRef, Relabel,
     StuckReason, UnavailableNode, UpdateBudget,

@@ -1,12 +1,15 @@
 //! Placement: for one node, should the daemon pod run here, may it keep running, and why not.
 
 use serde::Serialize;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
 use crate::compact::{MISSING as MISSING_ID, Matcher};
 use crate::options::Options;
-use crate::quantity::Quantity;
+use crate::quantity::{Quantity, QuantityFormat};
 use crate::resources::Protocol;
 use crate::snapshot::{Node, Snapshot};
 use crate::spec::DaemonSet;
@@ -144,6 +147,168 @@ impl fmt::Display for Reason {
     }
 }
 
+/// The reasons of a [`NodeDecision`]: a shared, immutable list that reads like a slice.
+///
+/// Nodes that fail for the same reasons (the same missing label, the same taint, the same
+/// shortfall) share one list, so explaining many ineligible nodes costs a reference count
+/// each rather than a list each. Index it, iterate it, compare it with a `Vec` or an array,
+/// or copy it out with `to_vec()`.
+///
+/// ```
+/// use daemonset_planner::{Reason, Reasons};
+/// let reasons = Reasons::from(vec![Reason::NodeAffinityMismatch]);
+/// assert_eq!(reasons.len(), 1);
+/// assert_eq!(reasons[0], Reason::NodeAffinityMismatch);
+/// assert_eq!(reasons, vec![Reason::NodeAffinityMismatch]);
+/// assert!(Reasons::default().is_empty());
+/// ```
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Reasons(Option<Arc<[Reason]>>);
+
+impl Reasons {
+    /// The reasons as a slice.
+    pub fn as_slice(&self) -> &[Reason] {
+        self.0.as_deref().unwrap_or(&[])
+    }
+
+    /// Whether two lists are the same shared list (not merely equal).
+    pub fn ptr_eq(&self, other: &Reasons) -> bool {
+        match (&self.0, &other.0) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        }
+    }
+}
+
+impl std::ops::Deref for Reasons {
+    type Target = [Reason];
+    fn deref(&self) -> &[Reason] {
+        self.as_slice()
+    }
+}
+
+impl fmt::Debug for Reasons {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for Reasons {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.as_slice().serialize(serializer)
+    }
+}
+
+impl From<Vec<Reason>> for Reasons {
+    fn from(reasons: Vec<Reason>) -> Reasons {
+        if reasons.is_empty() {
+            Reasons(None)
+        } else {
+            Reasons(Some(Arc::from(reasons)))
+        }
+    }
+}
+
+impl FromIterator<Reason> for Reasons {
+    fn from_iter<I: IntoIterator<Item = Reason>>(iter: I) -> Reasons {
+        Reasons::from(iter.into_iter().collect::<Vec<_>>())
+    }
+}
+
+impl<'a> IntoIterator for &'a Reasons {
+    type Item = &'a Reason;
+    type IntoIter = std::slice::Iter<'a, Reason>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl PartialEq<Vec<Reason>> for Reasons {
+    fn eq(&self, other: &Vec<Reason>) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl PartialEq<[Reason]> for Reasons {
+    fn eq(&self, other: &[Reason]) -> bool {
+        self.as_slice() == other
+    }
+}
+
+impl<const N: usize> PartialEq<[Reason; N]> for Reasons {
+    fn eq(&self, other: &[Reason; N]) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl PartialEq<Reasons> for Vec<Reason> {
+    fn eq(&self, other: &Reasons) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+/// Reason lists already built during one plan, by a signature of ids that determines them,
+/// so nodes failing the same way share one list.
+#[derive(Debug, Default)]
+pub(crate) struct ReasonMemo {
+    lists: RefCell<HashMap<Box<[u32]>, Reasons, BuildHasherDefault<IdHasher>>>,
+    key: RefCell<Vec<u32>>,
+}
+
+impl ReasonMemo {
+    /// The list for the signature `fill` writes, built by `build` from the signature the first
+    /// time it is seen.
+    pub(crate) fn lookup(
+        &self,
+        fill: impl FnOnce(&mut Vec<u32>),
+        build: impl FnOnce(&[u32]) -> Vec<Reason>,
+    ) -> Reasons {
+        let mut key = self.key.borrow_mut();
+        key.clear();
+        fill(&mut key);
+        if let Some(found) = self.lists.borrow().get(key.as_slice()) {
+            return found.clone();
+        }
+        let reasons = Reasons::from(build(&key));
+        self.lists
+            .borrow_mut()
+            .insert(key.as_slice().into(), reasons.clone());
+        reasons
+    }
+}
+
+/// A fast hash for short lists of ids (the multiply-rotate step of rustc's FxHasher); the
+/// keys are our own ids, not attacker-chosen strings.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
 /// The decision for one node.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -157,7 +322,7 @@ pub struct NodeDecision {
     /// [`Options::strict_fit`] is on.
     pub fits: bool,
     /// Why not, in a fixed order; empty when the pod runs and fits.
-    pub reasons: Vec<Reason>,
+    pub reasons: Reasons,
 }
 
 impl NodeDecision {
@@ -166,15 +331,6 @@ impl NodeDecision {
     pub fn may_create(&self, options: &Options) -> bool {
         self.should_run && (self.fits || !options.strict_fit)
     }
-
-    /// Add a reason. Most decisions have one, so the first gets a vector of its own size
-    /// instead of `Vec`'s default of four slots (a `Reason` is 96 bytes).
-    pub(crate) fn push_reason(&mut self, reason: Reason) {
-        if self.reasons.capacity() == 0 {
-            self.reasons.reserve_exact(1);
-        }
-        self.reasons.push(reason);
-    }
 }
 
 /// Decide for one node, without looking at the pods on it (so without fit): the template's
@@ -182,29 +338,38 @@ impl NodeDecision {
 /// node is eligible.
 // upstream: daemon_controller.go NodeShouldRunDaemonPod
 pub fn node_decision(ds: &DaemonSet, node: &Node, options: &Options) -> NodeDecision {
-    let mut decision = NodeDecision {
-        should_run: true,
-        should_continue_running: true,
+    let mut reasons = Vec::new();
+    let (should_run, should_continue_running) = eligibility(ds, node, options, &mut reasons);
+    NodeDecision {
+        should_run,
+        should_continue_running,
         fits: true,
-        reasons: Vec::new(),
-    };
+        reasons: reasons.into(),
+    }
+}
+
+/// `(should_run, should_continue_running)` for `node`, with the reasons against it.
+fn eligibility(
+    ds: &DaemonSet,
+    node: &Node,
+    options: &Options,
+    reasons: &mut Vec<Reason>,
+) -> (bool, bool) {
     let spec = &ds.template.spec;
     if let Some(wanted) = &spec.node_name
         && *wanted != node.name
     {
-        decision.should_run = false;
-        decision.should_continue_running = false;
-        decision.push_reason(Reason::NodeNameMismatch {
+        reasons.push(Reason::NodeNameMismatch {
             wanted: wanted.as_str().into(),
         });
-        return decision;
+        return (false, false);
     }
     let mut fits_affinity = true;
     for (key, wanted) in &spec.node_selector {
         let found = node.labels.get(key);
         if found != Some(wanted) {
             fits_affinity = false;
-            decision.push_reason(Reason::NodeSelectorMismatch {
+            reasons.push(Reason::NodeSelectorMismatch {
                 key: key.as_str().into(),
                 wanted: wanted.as_str().into(),
                 found: found.map(|f| f.as_str().into()),
@@ -215,36 +380,34 @@ pub fn node_decision(ds: &DaemonSet, node: &Node, options: &Options) -> NodeDeci
         && !required.matches(&node.name, &node.labels)
     {
         fits_affinity = false;
-        decision.push_reason(Reason::NodeAffinityMismatch);
+        reasons.push(Reason::NodeAffinityMismatch);
     }
     if !fits_affinity {
-        decision.should_run = false;
-        decision.should_continue_running = false;
-        return decision;
+        return (false, false);
     }
     let cmp = options.taint_toleration_comparison_operators;
     let tolerations = &ds.compiled.tolerations;
     let blocks_new = |e: TaintEffect| matches!(e, TaintEffect::NoSchedule | TaintEffect::NoExecute);
-    if first_untolerated(&node.taints, tolerations, blocks_new, cmp).is_some() {
-        decision.should_run = false;
-        decision.should_continue_running = first_untolerated(
-            &node.taints,
-            tolerations,
-            |e| e == TaintEffect::NoExecute,
-            cmp,
-        )
-        .is_none();
-        for taint in &node.taints {
-            if blocks_new(taint.effect) && !tolerations.iter().any(|t| t.tolerates(taint, cmp)) {
-                decision.push_reason(Reason::UntoleratedTaint {
-                    key: taint.key.as_str().into(),
-                    value: taint.value.as_str().into(),
-                    effect: taint.effect,
-                });
-            }
+    if first_untolerated(&node.taints, tolerations, blocks_new, cmp).is_none() {
+        return (true, true);
+    }
+    let keeps_running = first_untolerated(
+        &node.taints,
+        tolerations,
+        |e| e == TaintEffect::NoExecute,
+        cmp,
+    )
+    .is_none();
+    for taint in &node.taints {
+        if blocks_new(taint.effect) && !tolerations.iter().any(|t| t.tolerates(taint, cmp)) {
+            reasons.push(Reason::UntoleratedTaint {
+                key: taint.key.as_str().into(),
+                value: taint.value.as_str().into(),
+                effect: taint.effect,
+            });
         }
     }
-    decision
+    (false, keeps_running)
 }
 
 /// Decide for the node at `index` of the snapshot, fit included.
@@ -381,6 +544,34 @@ impl OwnPods {
     }
 }
 
+// Tags of a fit signature (see `Fit::signature`).
+const FIT_RESOURCE: u32 = 0;
+const FIT_PODS: u32 = 1;
+const FIT_PORT: u32 = 2;
+
+/// Words a quantity takes in a signature: its nanos (four) and its format.
+const QUANTITY_WORDS: usize = 5;
+
+fn push_quantity(key: &mut Vec<u32>, q: Quantity) {
+    let nanos = q.nanos() as u128;
+    key.extend((0..4).map(|i| (nanos >> (32 * i)) as u32));
+    key.push(match q.format() {
+        QuantityFormat::DecimalSI => 0,
+        QuantityFormat::BinarySI => 1,
+        QuantityFormat::DecimalExponent => 2,
+    });
+}
+
+fn read_quantity(words: &[u32]) -> Quantity {
+    let nanos = (0..4).fold(0u128, |n, i| n | (u128::from(words[i]) << (32 * i))) as i128;
+    let format = match words[4] {
+        0 => QuantityFormat::DecimalSI,
+        1 => QuantityFormat::BinarySI,
+        _ => QuantityFormat::DecimalExponent,
+    };
+    Quantity::from_nanos(nanos).with_format(format)
+}
+
 /// The fit check of one DaemonSet against one snapshot: the daemon pod's requests resolved
 /// to the snapshot's resource ids once, and its own pods found once when first needed.
 pub(crate) struct Fit<'a> {
@@ -392,6 +583,8 @@ pub(crate) struct Fit<'a> {
     /// The own pods of every node, when many nodes will be checked; `None` looks at the
     /// node's pods instead (one node checked).
     own: Option<std::cell::OnceCell<OwnPods>>,
+    /// The reason lists built so far, by signature.
+    memo: ReasonMemo,
 }
 
 impl<'a> Fit<'a> {
@@ -418,6 +611,7 @@ impl<'a> Fit<'a> {
             snapshot,
             requests,
             own: many_nodes.then(std::cell::OnceCell::new),
+            memo: ReasonMemo::default(),
         }
     }
 
@@ -457,6 +651,20 @@ impl<'a> Fit<'a> {
 
     /// Check node `index`, adding fit reasons to `decision` and setting `decision.fits`.
     pub(crate) fn check(&self, index: usize, decision: &mut NodeDecision) {
+        let reasons = self
+            .memo
+            .lookup(|key| self.signature(index, key), |key| self.reasons_of(key));
+        decision.fits = reasons.is_empty();
+        decision.reasons = if decision.reasons.is_empty() {
+            reasons
+        } else {
+            decision.reasons.iter().chain(&reasons).cloned().collect()
+        };
+    }
+
+    /// Write what does not fit on node `index` as ids: for each short resource its request's
+    /// position and what is free; the pod count; each taken host port and the pod holding it.
+    fn signature(&self, index: usize, key: &mut Vec<u32>) {
         let (ds, snapshot) = (self.ds, self.snapshot);
         let idx = snapshot.node_index();
         // A replaced node is read from the snapshot, not from the index.
@@ -468,7 +676,7 @@ impl<'a> Fit<'a> {
         };
         // A node that reports no allocatable at all (no status) tells nothing about its capacity.
         if has_allocatable {
-            for (id, name, requested) in &self.requests {
+            for (i, (id, name, requested)) in self.requests.iter().enumerate() {
                 let alloc = match node {
                     Some(node) => node.allocatable.get(&**name).copied(),
                     None if *id == MISSING_ID => None,
@@ -488,15 +696,13 @@ impl<'a> Fit<'a> {
                     free = free.saturating_add(q);
                 }
                 if *requested > free {
-                    decision.push_reason(Reason::InsufficientResource {
-                        resource: Arc::clone(name),
-                        requested: *requested,
-                        free: if free.is_negative() {
-                            Quantity::ZERO.with_format(free.format())
-                        } else {
-                            free
-                        },
-                    });
+                    let shown = if free.is_negative() {
+                        Quantity::ZERO.with_format(free.format())
+                    } else {
+                        free
+                    };
+                    key.extend([FIT_RESOURCE, i as u32]);
+                    push_quantity(key, shown);
                 }
             }
             // The scheduler reads a missing `pods` allocatable as zero.
@@ -509,29 +715,58 @@ impl<'a> Fit<'a> {
                 self.for_each_own(index, |_| used -= 1);
             }
             if used >= allowed {
-                decision.push_reason(Reason::InsufficientResource {
-                    resource: "pods".into(),
-                    requested: Quantity::from_units(1),
-                    free: Quantity::from_nanos(
-                        (allowed - used).max(0).saturating_mul(1_000_000_000),
-                    ),
-                });
+                let free = (allowed - used).max(0).saturating_mul(1_000_000_000);
+                key.push(FIT_PODS);
+                push_quantity(key, Quantity::from_nanos(free));
             }
         }
-        for wanted in &ds.compiled.host_ports {
+        for (w, wanted) in ds.compiled.host_ports.iter().enumerate() {
             let taken = usage.host_ports.iter().find(|(used, p)| {
                 used.conflicts_with(wanted) && !is_own_bound(ds, snapshot, *p, index)
             });
-            if let Some((_, p)) = taken {
-                let pod = &snapshot.pods()[*p];
-                decision.push_reason(Reason::HostPortConflict {
-                    port: wanted.port,
-                    protocol: wanted.protocol,
-                    pod: format!("{}/{}", pod.namespace, pod.name).into(),
-                });
+            if let Some(&(_, p)) = taken {
+                key.extend([FIT_PORT, w as u32, p as u32]);
             }
         }
-        decision.fits = !decision.reasons.iter().any(Reason::is_fit);
+    }
+
+    /// The reasons a signature built by [`Fit::signature`] stands for.
+    fn reasons_of(&self, key: &[u32]) -> Vec<Reason> {
+        let mut reasons = Vec::new();
+        let mut rest = key;
+        while let Some((&tag, tail)) = rest.split_first() {
+            rest = tail;
+            match tag {
+                FIT_RESOURCE => {
+                    let (_, name, requested) = &self.requests[rest[0] as usize];
+                    reasons.push(Reason::InsufficientResource {
+                        resource: Arc::clone(name),
+                        requested: *requested,
+                        free: read_quantity(&rest[1..]),
+                    });
+                    rest = &rest[1 + QUANTITY_WORDS..];
+                }
+                FIT_PODS => {
+                    reasons.push(Reason::InsufficientResource {
+                        resource: "pods".into(),
+                        requested: Quantity::from_units(1),
+                        free: read_quantity(rest),
+                    });
+                    rest = &rest[QUANTITY_WORDS..];
+                }
+                _ => {
+                    let wanted = &self.ds.compiled.host_ports[rest[0] as usize];
+                    let pod = &self.snapshot.pods()[rest[1] as usize];
+                    reasons.push(Reason::HostPortConflict {
+                        port: wanted.port,
+                        protocol: wanted.protocol,
+                        pod: format!("{}/{}", pod.namespace, pod.name).into(),
+                    });
+                    rest = &rest[2..];
+                }
+            }
+        }
+        reasons
     }
 }
 

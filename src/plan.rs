@@ -321,7 +321,7 @@ pub enum StuckReason {
         /// The node.
         node: String,
         /// Why (resources, host ports).
-        reasons: Vec<crate::Reason>,
+        reasons: crate::Reasons,
     },
 }
 
