@@ -304,6 +304,17 @@ impl NodeIndex {
             .map(|i| used[i].1)
     }
 
+    /// Node `n`'s free amount of resource `res` in nanos (allocatable minus what its live
+    /// pods request), when the resource has a column and the node lists it.
+    pub(crate) fn free_nanos(&self, n: usize, res: u32) -> Option<i128> {
+        let c = *self.free_column.get(res as usize)?;
+        if c == MISSING {
+            return None;
+        }
+        let free = self.free[c as usize][n];
+        (free != NO_FREE).then_some(free)
+    }
+
     fn used_nanos(&self, n: usize, res: u32) -> i128 {
         self.used(n, res).map_or(0, |q| q.nanos())
     }
@@ -524,7 +535,7 @@ impl Matcher {
     /// only when [`Matcher::needs_name`]; callers may pass `""` otherwise.
     // upstream: daemon_controller.go NodeShouldRunDaemonPod
     pub(crate) fn decide(&self, idx: &NodeIndex, n: usize, name: &str) -> NodeDecision {
-        let (should_run, should_continue_running) = self.eval(idx, n, name);
+        let (should_run, should_continue_running, affinity) = self.eval(idx, n, name);
         let mut decision = NodeDecision {
             should_run,
             should_continue_running,
@@ -551,7 +562,7 @@ impl Matcher {
                         key.extend([SELECTOR, i as u32, found.unwrap_or(MISSING)]);
                     }
                 }
-                if !self.affinity_matches(idx, n, name) {
+                if !affinity.unwrap_or_else(|| self.affinity_matches(idx, n, name)) {
                     affinity_ok = false;
                     key.push(AFFINITY);
                 }
@@ -622,18 +633,19 @@ impl Matcher {
         })
     }
 
-    /// `(should_run, should_continue_running)` for node `n` named `name`.
-    fn eval(&self, idx: &NodeIndex, n: usize, name: &str) -> (bool, bool) {
+    /// `(should_run, should_continue_running)` for node `n` named `name`, and whether the
+    /// required node affinity matches when that was looked at.
+    fn eval(&self, idx: &NodeIndex, n: usize, name: &str) -> (bool, bool, Option<bool>) {
         if self.node_name.as_deref().is_some_and(|w| w != name) {
-            return (false, false);
+            return (false, false, None);
         }
         for &(k, v) in &self.selector {
             if v == MISSING || idx.value(n, k) != Some(v) {
-                return (false, false);
+                return (false, false, None);
             }
         }
         if !self.affinity_matches(idx, n, name) {
-            return (false, false);
+            return (false, false, Some(false));
         }
         let mut schedule = true;
         let mut execute = true;
@@ -641,6 +653,6 @@ impl Matcher {
             schedule &= !self.blocks_schedule[t as usize];
             execute &= !self.blocks_execute[t as usize];
         }
-        (schedule, execute)
+        (schedule, execute, Some(true))
     }
 }

@@ -677,6 +677,14 @@ impl<'a> Fit<'a> {
         // A node that reports no allocatable at all (no status) tells nothing about its capacity.
         if has_allocatable {
             for (i, (id, name, requested)) in self.requests.iter().enumerate() {
+                // Enough free before counting the DaemonSet's own pods: nothing to explain.
+                if node.is_none()
+                    && idx
+                        .free_nanos(index, *id)
+                        .is_some_and(|free| requested.nanos() <= free)
+                {
+                    continue;
+                }
                 let alloc = match node {
                     Some(node) => node.allocatable.get(&**name).copied(),
                     None if *id == MISSING_ID => None,

@@ -29,6 +29,28 @@ pub(crate) struct Claim {
     pub release: Vec<PodRef>,
 }
 
+/// A set of pod indexes, one bit per pod of the snapshot.
+pub(crate) struct PodSet(Vec<u64>);
+
+impl PodSet {
+    fn new(pods: usize) -> PodSet {
+        PodSet(vec![0; pods.div_ceil(64)])
+    }
+
+    /// Add pod `i`; false if it was already in.
+    fn insert(&mut self, i: usize) -> bool {
+        let (word, bit) = (i / 64, 1u64 << (i % 64));
+        let fresh = self.0[word] & bit == 0;
+        self.0[word] |= bit;
+        fresh
+    }
+
+    /// Whether pod `i` is in.
+    pub(crate) fn contains(&self, i: usize) -> bool {
+        self.0[i / 64] & (1u64 << (i % 64)) != 0
+    }
+}
+
 /// Pod indexes grouped by node position, in one allocation.
 pub(crate) struct NodePods {
     order: Vec<usize>,
@@ -528,15 +550,14 @@ pub(crate) fn sync(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Pl
     // the option (K24).
     let burst = burst(ds, options);
     let pods = snapshot.pods();
-    let mut deleted = vec![false; pods.len()];
+    let mut deleted = PodSet::new(pods.len());
     let mut creates: Vec<(usize, CreateReason)> = Vec::new();
     let mut deletes: Vec<(usize, DeleteReason)> = Vec::new();
     for &n in managed.creates.iter().take(burst) {
         creates.push((n, CreateReason::Missing));
     }
     for &(i, reason) in managed.deletes.iter().take(burst) {
-        if !deleted[i] {
-            deleted[i] = true;
+        if deleted.insert(i) {
             deletes.push((i, reason));
         }
     }
@@ -556,8 +577,7 @@ pub(crate) fn sync(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Pl
             if rolled >= burst {
                 break;
             }
-            if !deleted[i] {
-                deleted[i] = true;
+            if deleted.insert(i) {
                 deletes.push((i, reason));
                 rolled += 1;
             }

@@ -4,7 +4,7 @@
 use crate::options::NodeOrder;
 use crate::plan::{CreateReason, DeleteReason, Plan, StuckReason, UnavailableNode, UpdateBudget};
 use crate::pod_index::DELETING;
-use crate::reconcile::{Claim, Context};
+use crate::reconcile::{Claim, Context, PodSet};
 use crate::selector::LabelSelector;
 use crate::spec::{Flavor, IntOrPercent, RollingUpdate, UpdateStrategy};
 use crate::taints::keys;
@@ -143,7 +143,7 @@ pub(crate) fn step(
     ctx: &Context<'_>,
     claim: &Claim,
     manage_creates: &[usize],
-    deleted: &[bool],
+    deleted: &PodSet,
 ) -> Option<Step> {
     let UpdateStrategy::RollingUpdate(ru) = &ctx.ds.update_strategy else {
         return None;
@@ -163,7 +163,7 @@ pub(crate) fn step(
         let mut new = Pods::default();
         let mut old = Pods::default();
         for &i in list {
-            if deleted[i] || facts.flags(i) & DELETING != 0 {
+            if deleted.contains(i) || facts.flags(i) & DELETING != 0 {
                 continue;
             }
             if ctx.is_updated(i) {
@@ -175,12 +175,12 @@ pub(crate) fn step(
         (new, old)
     };
     // A node is in the map when it should run the pod or still holds one after manage.
-    let remains = |list: &[usize]| list.iter().any(|&i| !deleted[i]);
+    let remains = |list: &[usize]| list.iter().any(|&i| !deleted.contains(i));
     let mut created = vec![false; ctx.snapshot.nodes().len()];
     for &n in manage_creates {
         created[n] = true;
     }
-    let mut entries: Vec<Entry<'_>> = Vec::new();
+    let mut entries: Vec<Entry<'_>> = Vec::with_capacity(ctx.decisions.len());
     for (n, list) in claim.per_node.iter().enumerate() {
         if !ctx.decisions[n].should_run && !remains(list) {
             continue;
