@@ -163,12 +163,12 @@ impl fmt::Display for Reason {
 /// assert!(Reasons::default().is_empty());
 /// ```
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct Reasons(Option<Arc<[Reason]>>);
+pub struct Reasons(Option<Arc<Box<[Reason]>>>);
 
 impl Reasons {
     /// The reasons as a slice.
     pub fn as_slice(&self) -> &[Reason] {
-        self.0.as_deref().unwrap_or(&[])
+        self.0.as_deref().map_or(&[], |list| &**list)
     }
 
     /// Whether two lists are the same shared list (not merely equal).
@@ -205,7 +205,8 @@ impl From<Vec<Reason>> for Reasons {
         if reasons.is_empty() {
             Reasons(None)
         } else {
-            Reasons(Some(Arc::from(reasons)))
+            // A thin pointer: a decision stays two words.
+            Reasons(Some(Arc::new(reasons.into_boxed_slice())))
         }
     }
 }
@@ -252,7 +253,9 @@ impl PartialEq<Reasons> for Vec<Reason> {
 /// so nodes failing the same way share one list.
 #[derive(Debug, Default)]
 pub(crate) struct ReasonMemo {
-    lists: RefCell<HashMap<Box<[u32]>, Reasons, BuildHasherDefault<IdHasher>>>,
+    /// Signatures of up to three ids, packed with their length.
+    short: RefCell<HashMap<u128, Reasons, BuildHasherDefault<IdHasher>>>,
+    long: RefCell<HashMap<Box<[u32]>, Reasons, BuildHasherDefault<IdHasher>>>,
     key: RefCell<Vec<u32>>,
 }
 
@@ -267,11 +270,24 @@ impl ReasonMemo {
         let mut key = self.key.borrow_mut();
         key.clear();
         fill(&mut key);
-        if let Some(found) = self.lists.borrow().get(key.as_slice()) {
+        if key.len() <= 3 {
+            let packed = key
+                .iter()
+                .enumerate()
+                .fold((key.len() as u128) << 96, |acc, (i, &w)| {
+                    acc | (u128::from(w) << (32 * i))
+                });
+            let mut short = self.short.borrow_mut();
+            return short
+                .entry(packed)
+                .or_insert_with(|| Reasons::from(build(&key)))
+                .clone();
+        }
+        if let Some(found) = self.long.borrow().get(key.as_slice()) {
             return found.clone();
         }
         let reasons = Reasons::from(build(&key));
-        self.lists
+        self.long
             .borrow_mut()
             .insert(key.as_slice().into(), reasons.clone());
         reasons
@@ -306,6 +322,11 @@ impl std::hash::Hasher for IdHasher {
 
     fn write_usize(&mut self, n: usize) {
         self.write_u64(n as u64);
+    }
+
+    fn write_u128(&mut self, n: u128) {
+        self.write_u64(n as u64);
+        self.write_u64((n >> 64) as u64);
     }
 }
 
@@ -807,6 +828,12 @@ mod fast_path_tests {
         let yaml = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: dongle}\nspec:\n  selector: {matchLabels: {app: x}}\n  template:\n    metadata: {labels: {app: x}}\n    spec:\n      containers: [{name: x, image: x, resources: {requests: {example.com/dongle: 1, cpu: 10m}}}]\n";
         out.push(DaemonSet::from_yaml(yaml).unwrap());
         out
+    }
+
+    #[test]
+    fn a_decision_is_two_words() {
+        // Plans hold one per node: 100,000 nodes should cost 1.6 MB, not 2.4.
+        assert_eq!(std::mem::size_of::<NodeDecision>(), 16);
     }
 
     #[test]
