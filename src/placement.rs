@@ -163,12 +163,12 @@ impl fmt::Display for Reason {
 /// assert!(Reasons::default().is_empty());
 /// ```
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct Reasons(Option<Arc<Box<[Reason]>>>);
+pub struct Reasons(Option<Arc<Vec<Reason>>>);
 
 impl Reasons {
     /// The reasons as a slice.
     pub fn as_slice(&self) -> &[Reason] {
-        self.0.as_deref().map_or(&[], |list| &**list)
+        self.0.as_deref().map_or(&[], Vec::as_slice)
     }
 
     /// Whether two lists are the same shared list (not merely equal).
@@ -206,7 +206,7 @@ impl From<Vec<Reason>> for Reasons {
             Reasons(None)
         } else {
             // A thin pointer: a decision stays two words.
-            Reasons(Some(Arc::new(reasons.into_boxed_slice())))
+            Reasons(Some(Arc::new(reasons)))
         }
     }
 }
@@ -347,6 +347,11 @@ pub struct NodeDecision {
 }
 
 impl NodeDecision {
+    /// The reasons as a slice (the same as `&decision.reasons[..]`).
+    pub fn reasons(&self) -> &[Reason] {
+        self.reasons.as_slice()
+    }
+
     /// Whether the plan may create a pod here under `options` (eligible, and fitting when
     /// `strict_fit` is on).
     pub fn may_create(&self, options: &Options) -> bool {
@@ -516,15 +521,6 @@ pub(crate) fn is_fit_resource(name: &str) -> bool {
         || (name.contains('/') && !name.contains("kubernetes.io/"))
 }
 
-/// Pod `p` of the snapshot is a live pod of this DaemonSet bound to the node at `index`.
-fn is_own_bound(ds: &DaemonSet, snapshot: &Snapshot, p: usize, index: usize) -> bool {
-    use crate::pod_index::{BOUND, TERMINAL};
-    let facts = snapshot.pod_index();
-    facts.flags(p) & (BOUND | TERMINAL) == BOUND
-        && snapshot.pod_node(p) == Some(index)
-        && facts.controlled_by(ds, snapshot.pods(), p)
-}
-
 /// Resources, the pod count and host ports, against what the other pods bound to the node
 /// hold. Allocates only to explain a failure.
 // upstream: scheduler noderesources fit.go fitsRequest, nodeports.go fitsPorts
@@ -535,34 +531,6 @@ pub(crate) fn check_fit(
     decision: &mut NodeDecision,
 ) {
     Fit::new(ds, snapshot, false).check(index, decision)
-}
-
-/// The DaemonSet's own live pods bound to each node, gathered once per plan from the
-/// snapshot's owner index, so the fit check need not scan every pod of a node.
-pub(crate) struct OwnPods {
-    /// `(node position, pod index)`, sorted.
-    pairs: Vec<(usize, usize)>,
-}
-
-impl OwnPods {
-    pub(crate) fn new(ds: &DaemonSet, snapshot: &Snapshot) -> OwnPods {
-        let (owned, _) = snapshot.claim_candidates(&ds.namespace, &ds.name);
-        let mut pairs: Vec<(usize, usize)> = owned
-            .iter()
-            .filter_map(|&p| {
-                let n = snapshot.pod_node(p)?;
-                is_own_bound(ds, snapshot, p, n).then_some((n, p))
-            })
-            .collect();
-        pairs.sort_unstable();
-        OwnPods { pairs }
-    }
-
-    fn on(&self, index: usize) -> &[(usize, usize)] {
-        let start = self.pairs.partition_point(|&(n, _)| n < index);
-        let len = self.pairs[start..].partition_point(|&(n, _)| n == index);
-        &self.pairs[start..start + len]
-    }
 }
 
 // Tags of a fit signature (see `Fit::signature`).
@@ -601,15 +569,18 @@ pub(crate) struct Fit<'a> {
     /// `(resource id, name, request)` of each positive request of a resource the scheduler
     /// checks, in name order.
     requests: Vec<(u32, Arc<str>, Quantity)>,
-    /// The own pods of every node, when many nodes will be checked; `None` looks at the
-    /// node's pods instead (one node checked).
-    own: Option<std::cell::OnceCell<OwnPods>>,
+    /// The owner classes of the DaemonSet's own pods (usually one).
+    own_classes: Vec<u32>,
+    /// When many nodes will be checked: the own pods of every node, gathered on first use
+    /// from the snapshot's owner index. Otherwise each node's pods are looked through.
+    own_pods: Option<std::cell::OnceCell<Vec<(u32, u32)>>>,
     /// The reason lists built so far, by signature.
     memo: ReasonMemo,
 }
 
 impl<'a> Fit<'a> {
-    /// A fit check; `many_nodes` when most nodes of the snapshot may be checked.
+    /// A fit check of `ds` on the nodes of `snapshot`; `many_nodes` when most nodes may be
+    /// checked.
     pub(crate) fn new(ds: &'a DaemonSet, snapshot: &'a Snapshot, many_nodes: bool) -> Fit<'a> {
         let idx = snapshot.node_index();
         let requests = ds
@@ -631,28 +602,51 @@ impl<'a> Fit<'a> {
             ds,
             snapshot,
             requests,
-            own: many_nodes.then(std::cell::OnceCell::new),
+            own_classes: snapshot.pod_index().classes_of(ds, snapshot.pods()),
+            own_pods: many_nodes.then(std::cell::OnceCell::new),
             memo: ReasonMemo::default(),
         }
     }
 
+    /// Whether pod `p` is a live pod of this DaemonSet bound to node `index`.
+    fn is_own_bound(&self, p: usize, index: usize) -> bool {
+        use crate::pod_index::{BOUND, TERMINAL};
+        let facts = self.snapshot.pod_index();
+        facts.flags(p) & (BOUND | TERMINAL) == BOUND
+            && self.snapshot.pod_node(p) == Some(index)
+            && self.own_classes.contains(&facts.owner_class(p))
+    }
+
     /// Call `f` with each live pod of this DaemonSet bound to node `index`, in pod order.
     fn for_each_own(&self, index: usize, mut f: impl FnMut(usize)) {
-        match &self.own {
-            Some(cell) => {
-                let own = cell.get_or_init(|| OwnPods::new(self.ds, self.snapshot));
-                for &(_, p) in own.on(index) {
+        let Some(cell) = &self.own_pods else {
+            for p in self.snapshot.pods_on(index) {
+                if self.is_own_bound(p, index) {
                     f(p);
                 }
             }
-            None => {
-                let node = &self.snapshot.nodes()[index].name;
-                for &p in self.snapshot.pods_targeting(node) {
-                    if is_own_bound(self.ds, self.snapshot, p, index) {
-                        f(p);
-                    }
-                }
+            return;
+        };
+        let pairs = cell.get_or_init(|| {
+            let (owned, _) = self
+                .snapshot
+                .claim_candidates(&self.ds.namespace, &self.ds.name);
+            let mut pairs: Vec<(u32, u32)> = owned
+                .iter()
+                .filter_map(|&p| {
+                    let n = self.snapshot.pod_node(p)?;
+                    self.is_own_bound(p, n).then_some((n as u32, p as u32))
+                })
+                .collect();
+            pairs.sort_unstable();
+            pairs
+        });
+        let start = pairs.partition_point(|&(n, _)| (n as usize) < index);
+        for &(n, p) in &pairs[start..] {
+            if n as usize != index {
+                break;
             }
+            f(p as usize);
         }
     }
 
@@ -750,9 +744,10 @@ impl<'a> Fit<'a> {
             }
         }
         for (w, wanted) in ds.compiled.host_ports.iter().enumerate() {
-            let taken = usage.host_ports.iter().find(|(used, p)| {
-                used.conflicts_with(wanted) && !is_own_bound(ds, snapshot, *p, index)
-            });
+            let taken = usage
+                .host_ports
+                .iter()
+                .find(|(used, p)| used.conflicts_with(wanted) && !self.is_own_bound(*p, index));
             if let Some(&(_, p)) = taken {
                 key.extend([FIT_PORT, w as u32, p as u32]);
             }

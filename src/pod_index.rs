@@ -29,6 +29,8 @@ pub(crate) struct PodIndex {
     owner: Vec<u32>,
     /// Per owner class: a pod of that class.
     owner_rep: Vec<u32>,
+    /// The owner classes whose controller is a DaemonSet, by namespace and DaemonSet name.
+    daemon_set_classes: HashMap<(String, String), Vec<u32>>,
     /// Per pod: its label class.
     class: Vec<u32>,
     /// Per label class: a pod of that class.
@@ -80,6 +82,12 @@ impl PodIndex {
             let owner = *owners.entry(key).or_insert(next);
             if owner == next {
                 idx.owner_rep.push(i as u32);
+                if let Some(c) = pod.controller.as_ref().filter(|c| c.kind == "DaemonSet") {
+                    idx.daemon_set_classes
+                        .entry((pod.namespace.clone(), c.name.clone()))
+                        .or_default()
+                        .push(owner);
+                }
             }
             idx.owner.push(owner);
             let mut labels: Vec<(&str, &str)> = pod
@@ -111,6 +119,23 @@ impl PodIndex {
     pub(crate) fn controlled_by(&self, ds: &DaemonSet, pods: &[Pod], i: usize) -> bool {
         let rep = &pods[self.owner_rep[self.owner[i] as usize] as usize];
         rep.namespace == ds.namespace && rep.controller.as_ref().is_some_and(|c| ds.owns(c))
+    }
+
+    /// The owner classes `ds` controls (usually one).
+    pub(crate) fn classes_of(&self, ds: &DaemonSet, pods: &[Pod]) -> Vec<u32> {
+        let key = (ds.namespace.clone(), ds.name.clone());
+        self.daemon_set_classes
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&c| self.controlled_by(ds, pods, self.owner_rep[c as usize] as usize))
+            .collect()
+    }
+
+    /// Pod `i`'s owner class.
+    pub(crate) fn owner_class(&self, i: usize) -> u32 {
+        self.owner[i]
     }
 
     /// Pod `i`'s `TERMINAL`, `DELETING`, `BOUND` and `READY` bits.

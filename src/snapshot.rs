@@ -516,8 +516,10 @@ pub struct Snapshot {
     pods: Vec<Pod>,
     revisions: Vec<ControllerRevision>,
     usage: Vec<NodeUsage>,
-    /// Pod indexes grouped by target node name (including nodes not in the snapshot).
-    pods_by_target: HashMap<String, Vec<usize>>,
+    /// Per node position, where its pods start in `pods_on` (one more entry at the end).
+    pods_on_start: Vec<u32>,
+    /// Pod indexes grouped by the position of their target node, in pod order.
+    pods_on: Vec<u32>,
     /// Pod indexes whose controller is a DaemonSet, by (namespace, DaemonSet name).
     pods_by_daemon_set: HashMap<(String, String), Vec<usize>>,
     /// Pod indexes without a controller, by namespace.
@@ -665,7 +667,6 @@ impl Snapshot {
         let mut usage = vec![NodeUsage::default(); nodes.len()];
         let mut requested = vec![ResourceList::new(); nodes.len()];
         let mut daemon_pod_requests: Vec<(usize, ResourceList)> = Vec::new();
-        let mut pods_by_target: HashMap<String, Vec<usize>> = HashMap::new();
         let mut pods_by_daemon_set: HashMap<(String, String), Vec<usize>> = HashMap::new();
         let mut orphans: HashMap<String, Vec<usize>> = HashMap::new();
         let mut pod_nodes = vec![NO_NODE; pods.len()];
@@ -687,7 +688,12 @@ impl Snapshot {
             match &pod.controller {
                 Some(c) if c.kind == "DaemonSet" => {
                     let key = (pod.namespace.clone(), c.name.clone());
-                    pods_by_daemon_set.entry(key).or_default().push(i)
+                    match pods_by_daemon_set.get_mut(&key) {
+                        Some(list) => list.push(i),
+                        None => {
+                            pods_by_daemon_set.insert(key, vec![i]);
+                        }
+                    }
                 }
                 Some(_) => {}
                 None => match orphans.get_mut(&pod.namespace) {
@@ -702,12 +708,6 @@ impl Snapshot {
             };
             if let Some(&n) = node_index.get(target) {
                 pod_nodes[i] = n as u32;
-            }
-            match pods_by_target.get_mut(target) {
-                Some(list) => list.push(i),
-                None => {
-                    pods_by_target.insert(target.to_string(), vec![i]);
-                }
             }
             if pod.phase.is_terminal() {
                 continue;
@@ -756,6 +756,24 @@ impl Snapshot {
         }
         daemon_request_start.push(daemon_requests.len() as u32);
         let pod_index = crate::pod_index::PodIndex::build(&pods);
+        // Pods by target node position: a counting sort, stable, so pod order within a node.
+        let mut pods_on_start = vec![0u32; nodes.len() + 1];
+        for &n in &pod_nodes {
+            if n != NO_NODE {
+                pods_on_start[n as usize + 1] += 1;
+            }
+        }
+        for n in 0..nodes.len() {
+            pods_on_start[n + 1] += pods_on_start[n];
+        }
+        let mut fill = pods_on_start.clone();
+        let mut pods_on = vec![0u32; pods_on_start[nodes.len()] as usize];
+        for (i, &n) in pod_nodes.iter().enumerate() {
+            if n != NO_NODE {
+                pods_on[fill[n as usize] as usize] = i as u32;
+                fill[n as usize] += 1;
+            }
+        }
         let node_names = std::sync::Arc::new(nodes.iter().map(|n| n.name.clone()).collect());
         Ok(Snapshot {
             node_names,
@@ -764,7 +782,8 @@ impl Snapshot {
             pods,
             revisions,
             usage,
-            pods_by_target,
+            pods_on_start,
+            pods_on,
             pods_by_daemon_set,
             orphans,
             compact,
@@ -903,7 +922,9 @@ impl Snapshot {
         (owned, orphans)
     }
 
-    pub(crate) fn pods_targeting(&self, node: &str) -> &[usize] {
-        self.pods_by_target.get(node).map_or(&[], Vec::as_slice)
+    /// The pods whose target node is node `n` of the snapshot, in pod order.
+    pub(crate) fn pods_on(&self, n: usize) -> impl Iterator<Item = usize> + '_ {
+        let range = self.pods_on_start[n] as usize..self.pods_on_start[n + 1] as usize;
+        self.pods_on[range].iter().map(|&p| p as usize)
     }
 }
