@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use crate::options::Options;
 use crate::placement::{NodeDecision, Reason, ReasonMemo, Reasons, is_fit_resource};
-use crate::quantity::Quantity;
+use crate::quantity::{Quantity, QuantityFormat};
 use crate::resources::ResourceList;
 use crate::selector::{NodeSelectorOperator, NodeSelectorRequirement};
 use crate::snapshot::{Node, NodeUsage};
@@ -60,6 +60,9 @@ pub(crate) struct NodeIndex {
     /// Free-resource columns: allocatable minus requested per node, in nanos (`NO_FREE`: the
     /// node does not list the resource).
     free: Vec<Vec<i128>>,
+    /// Beside each free column: the format of that difference as a `Quantity` (the format
+    /// rule of Kubernetes' `Sub`), so explanations need not search the node's resources.
+    free_format: Vec<Vec<QuantityFormat>>,
     /// Per node: `NO_RESOURCES` and `POD_ROOM` bits.
     fit_flags: Vec<u8>,
 }
@@ -194,6 +197,7 @@ impl NodeIndex {
             if dense(count) {
                 self.free_column[r] = self.free.len() as u32;
                 self.free.push(vec![NO_FREE; n]);
+                self.free_format.push(vec![QuantityFormat::DecimalSI; n]);
             }
         }
         self.fit_flags = Vec::with_capacity(n);
@@ -206,6 +210,8 @@ impl NodeIndex {
                     // Never NO_FREE: allocatable and requests are far from i128's range.
                     let free = alloc.nanos().saturating_sub(self.used_nanos(node, r));
                     self.free[c as usize][node] = free.max(NO_FREE + 1);
+                    let used = self.used(node, r).unwrap_or(Quantity::ZERO);
+                    self.free_format[c as usize][node] = alloc.saturating_sub(used).format();
                 }
             }
             let mut flags = 0;
@@ -304,15 +310,18 @@ impl NodeIndex {
             .map(|i| used[i].1)
     }
 
-    /// Node `n`'s free amount of resource `res` in nanos (allocatable minus what its live
-    /// pods request), when the resource has a column and the node lists it.
-    pub(crate) fn free_nanos(&self, n: usize, res: u32) -> Option<i128> {
+    /// Node `n`'s free amount of resource `res` as a quantity (allocatable minus what its
+    /// live pods request, with `Sub`'s format), when the resource has a column and the node
+    /// lists it.
+    pub(crate) fn free(&self, n: usize, res: u32) -> Option<Quantity> {
         let c = *self.free_column.get(res as usize)?;
         if c == MISSING {
             return None;
         }
         let free = self.free[c as usize][n];
-        (free != NO_FREE).then_some(free)
+        // NO_FREE + 1 may be a clamped difference: the caller computes it exactly instead.
+        (free > NO_FREE + 1)
+            .then(|| Quantity::from_nanos(free).with_format(self.free_format[c as usize][n]))
     }
 
     fn used_nanos(&self, n: usize, res: u32) -> i128 {

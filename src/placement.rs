@@ -1,6 +1,7 @@
 //! Placement: for one node, should the daemon pod run here, may it keep running, and why not.
 
 use serde::Serialize;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
@@ -617,15 +618,17 @@ impl<'a> Fit<'a> {
             && self.own_classes.contains(&facts.owner_class(p))
     }
 
-    /// Call `f` with each live pod of this DaemonSet bound to node `index`, in pod order.
-    fn for_each_own(&self, index: usize, mut f: impl FnMut(usize)) {
+    /// The live pods of this DaemonSet bound to node `index`, as `(node, pod)` pairs in pod
+    /// order.
+    fn own_on(&self, index: usize) -> Cow<'_, [(u32, u32)]> {
         let Some(cell) = &self.own_pods else {
-            for p in self.snapshot.pods_on(index) {
-                if self.is_own_bound(p, index) {
-                    f(p);
-                }
-            }
-            return;
+            return Cow::Owned(
+                self.snapshot
+                    .pods_on(index)
+                    .filter(|&p| self.is_own_bound(p, index))
+                    .map(|p| (index as u32, p as u32))
+                    .collect(),
+            );
         };
         let pairs = cell.get_or_init(|| {
             let (owned, _) = self
@@ -642,25 +645,21 @@ impl<'a> Fit<'a> {
             pairs
         });
         let start = pairs.partition_point(|&(n, _)| (n as usize) < index);
-        for &(n, p) in &pairs[start..] {
-            if n as usize != index {
-                break;
-            }
-            f(p as usize);
-        }
+        let len = pairs[start..].partition_point(|&(n, _)| n as usize == index);
+        Cow::Borrowed(&pairs[start..start + len])
     }
 
-    /// What this DaemonSet's own live pods on the node request of resource `res` (a new
-    /// daemon pod replaces them, so their share counts as free); `None` if none requests it.
-    fn own_share(&self, index: usize, res: u32) -> Option<Quantity> {
+    /// What the DaemonSet's `own` pods on a node request of resource `res` (a new daemon pod
+    /// replaces them, so their share counts as free); `None` if none requests it.
+    fn own_share(&self, own: &[(u32, u32)], res: u32) -> Option<Quantity> {
         let mut share: Option<Quantity> = None;
-        self.for_each_own(index, |p| {
-            for &(r, q) in self.snapshot.daemon_pod_requests(p) {
+        for &(_, p) in own {
+            for &(r, q) in self.snapshot.daemon_pod_requests(p as usize) {
                 if r == res {
                     share = Some(share.unwrap_or(Quantity::ZERO).saturating_add(q));
                 }
             }
-        });
+        }
         share
     }
 
@@ -689,32 +688,39 @@ impl<'a> Fit<'a> {
             Some(node) => !node.allocatable.is_empty(),
             None => idx.has_allocatable(index),
         };
+        let mut own: Option<Cow<'_, [(u32, u32)]>> = None;
         // A node that reports no allocatable at all (no status) tells nothing about its capacity.
         if has_allocatable {
             for (i, (id, name, requested)) in self.requests.iter().enumerate() {
-                // Enough free before counting the DaemonSet's own pods: nothing to explain.
-                if node.is_none()
-                    && idx
-                        .free_nanos(index, *id)
-                        .is_some_and(|free| requested.nanos() <= free)
-                {
-                    continue;
-                }
-                let alloc = match node {
-                    Some(node) => node.allocatable.get(&**name).copied(),
-                    None if *id == MISSING_ID => None,
-                    None => idx.alloc(index, *id),
-                };
-                let used = if *id == MISSING_ID {
-                    None
+                // From the free column when there is one: allocatable minus used, exactly.
+                let column = if node.is_none() {
+                    idx.free(index, *id)
                 } else {
-                    idx.used(index, *id)
+                    None
                 };
-                let mut free = alloc
-                    .unwrap_or(Quantity::ZERO)
-                    .saturating_sub(used.unwrap_or(Quantity::ZERO));
+                let mut free = match column {
+                    // Enough free before counting the DaemonSet's own pods: nothing to explain.
+                    Some(free) if *requested <= free => continue,
+                    Some(free) => free,
+                    None => {
+                        let alloc = match node {
+                            Some(node) => node.allocatable.get(&**name).copied(),
+                            None if *id == MISSING_ID => None,
+                            None => idx.alloc(index, *id),
+                        };
+                        let used = if *id == MISSING_ID {
+                            None
+                        } else {
+                            idx.used(index, *id)
+                        };
+                        alloc
+                            .unwrap_or(Quantity::ZERO)
+                            .saturating_sub(used.unwrap_or(Quantity::ZERO))
+                    }
+                };
                 if *requested > free
-                    && let Some(q) = self.own_share(index, *id)
+                    && let Some(q) =
+                        self.own_share(own.get_or_insert_with(|| self.own_on(index)), *id)
                 {
                     free = free.saturating_add(q);
                 }
@@ -735,7 +741,7 @@ impl<'a> Fit<'a> {
             };
             let mut used = i128::from(usage.pod_count);
             if used >= allowed {
-                self.for_each_own(index, |_| used -= 1);
+                used -= own.get_or_insert_with(|| self.own_on(index)).len() as i128;
             }
             if used >= allowed {
                 let free = (allowed - used).max(0).saturating_mul(1_000_000_000);
