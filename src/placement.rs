@@ -534,6 +534,13 @@ pub(crate) fn check_fit(
     Fit::new(ds, snapshot, false).check(index, decision)
 }
 
+/// A DaemonSet's live pods bound to each node: `(node, pod)` pairs sorted by node, and
+/// where each node's pairs start.
+struct OwnPods {
+    pairs: Vec<(u32, u32)>,
+    start: Vec<u32>,
+}
+
 // Tags of a fit signature (see `Fit::signature`).
 const FIT_RESOURCE: u32 = 0;
 const FIT_PODS: u32 = 1;
@@ -574,7 +581,7 @@ pub(crate) struct Fit<'a> {
     own_classes: Vec<u32>,
     /// When many nodes will be checked: the own pods of every node, gathered on first use
     /// from the snapshot's owner index. Otherwise each node's pods are looked through.
-    own_pods: Option<std::cell::OnceCell<Vec<(u32, u32)>>>,
+    own_pods: Option<std::cell::OnceCell<OwnPods>>,
     /// The reason lists built so far, by signature.
     memo: ReasonMemo,
 }
@@ -630,7 +637,7 @@ impl<'a> Fit<'a> {
                     .collect(),
             );
         };
-        let pairs = cell.get_or_init(|| {
+        let own = cell.get_or_init(|| {
             let (owned, _) = self
                 .snapshot
                 .claim_candidates(&self.ds.namespace, &self.ds.name);
@@ -642,11 +649,18 @@ impl<'a> Fit<'a> {
                 })
                 .collect();
             pairs.sort_unstable();
-            pairs
+            let nodes = self.snapshot.nodes().len();
+            let mut start = vec![0u32; nodes + 1];
+            for &(n, _) in &pairs {
+                start[n as usize + 1] += 1;
+            }
+            for n in 0..nodes {
+                start[n + 1] += start[n];
+            }
+            OwnPods { pairs, start }
         });
-        let start = pairs.partition_point(|&(n, _)| (n as usize) < index);
-        let len = pairs[start..].partition_point(|&(n, _)| n as usize == index);
-        Cow::Borrowed(&pairs[start..start + len])
+        let range = own.start[index] as usize..own.start[index + 1] as usize;
+        Cow::Borrowed(&own.pairs[range])
     }
 
     /// What the DaemonSet's `own` pods on a node request of resource `res` (a new daemon pod
