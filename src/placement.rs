@@ -842,6 +842,86 @@ mod fast_path_tests {
         // An extended resource few nodes have.
         let yaml = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: dongle}\nspec:\n  selector: {matchLabels: {app: x}}\n  template:\n    metadata: {labels: {app: x}}\n    spec:\n      containers: [{name: x, image: x, resources: {requests: {example.com/dongle: 1, cpu: 10m}}}]\n";
         out.push(DaemonSet::from_yaml(yaml).unwrap());
+        // Memory short with some left: the free amount keeps its binary format (`1536Mi`).
+        let yaml = yaml
+            .replace("name: dongle", "name: memory")
+            .replace("example.com/dongle: 1, cpu: 10m", "memory: 15Gi");
+        out.push(DaemonSet::from_yaml(&yaml).unwrap());
+        out
+    }
+
+    /// The fit reasons of node `n`, recomputed from the pods without any index.
+    fn reference_fit(ds: &DaemonSet, snapshot: &Snapshot, n: usize) -> Vec<String> {
+        use crate::snapshot::Pod;
+        let zero = Quantity::ZERO;
+        let node = &snapshot.nodes()[n];
+        let bound: Vec<&Pod> = snapshot
+            .pods()
+            .iter()
+            .filter(|p| p.node_name.as_deref() == Some(&node.name) && !p.phase.is_terminal())
+            .collect();
+        let own = |p: &Pod| {
+            p.namespace == ds.namespace && p.controller.as_ref().is_some_and(|c| ds.owns(c))
+        };
+        let mut out = Vec::new();
+        if !node.allocatable.is_empty() {
+            let mut used = crate::resources::ResourceList::new();
+            for p in &bound {
+                for (r, q) in p.requests() {
+                    let e = used.entry(r).or_insert(zero);
+                    *e = e.saturating_add(q);
+                }
+            }
+            for (res, requested) in &ds.compiled.requests {
+                if !requested.is_positive() || !is_fit_resource(res) {
+                    continue;
+                }
+                let alloc = node.allocatable.get(res).copied().unwrap_or(zero);
+                let mut free = alloc.saturating_sub(used.get(res).copied().unwrap_or(zero));
+                if *requested > free {
+                    let mut share: Option<Quantity> = None;
+                    for p in bound.iter().filter(|p| own(p)) {
+                        if let Some(q) = p.requests().get(res) {
+                            share = Some(share.unwrap_or(zero).saturating_add(*q));
+                        }
+                    }
+                    if let Some(q) = share {
+                        free = free.saturating_add(q);
+                    }
+                }
+                if *requested > free {
+                    let free = if free.is_negative() {
+                        zero.with_format(free.format())
+                    } else {
+                        free
+                    };
+                    out.push(format!(
+                        "insufficient {res}: requested {requested}, free {free}"
+                    ));
+                }
+            }
+            let allowed = node.allocatable.get("pods").map_or(0, |q| q.units_ceil());
+            let mut count = bound.len() as i128;
+            if count >= allowed {
+                count -= bound.iter().filter(|p| own(p)).count() as i128;
+            }
+            if count >= allowed {
+                let free = Quantity::from_units(((allowed - count).max(0)) as i64);
+                out.push(format!("insufficient pods: requested 1, free {free}"));
+            }
+        }
+        for wanted in &ds.compiled.host_ports {
+            let holder = bound
+                .iter()
+                .filter(|p| !own(p))
+                .find(|p| p.host_ports().iter().any(|hp| hp.conflicts_with(wanted)));
+            if let Some(p) = holder {
+                out.push(format!(
+                    "node(s) didn't have free ports for the requested pod ports: {}/{} is used by pod {}/{}",
+                    wanted.port, wanted.protocol, p.namespace, p.name
+                ));
+            }
+        }
         out
     }
 
@@ -849,6 +929,30 @@ mod fast_path_tests {
     fn a_decision_is_two_words() {
         // Plans hold one per node: 100,000 nodes should cost 1.6 MB, not 2.4.
         assert_eq!(std::mem::size_of::<NodeDecision>(), 16);
+    }
+
+    #[test]
+    fn nodes_failing_the_same_way_share_one_reason_list() {
+        let options = Options::at("2026-06-01T00:00:00Z".parse().unwrap());
+        let cluster = synth::cluster(&ClusterShape {
+            nodes: 200,
+            seed: 5,
+            ..ClusterShape::default()
+        });
+        let snapshot = synth::snapshot(cluster.nodes, cluster.pods);
+        let ds = synth::daemon_set(0);
+        let decisions = placement(&ds, &snapshot, &options);
+        let texts =
+            |d: &NodeDecision| -> Vec<String> { d.reasons.iter().map(Reason::to_string).collect() };
+        let failing: Vec<&NodeDecision> =
+            decisions.iter().filter(|d| !d.reasons.is_empty()).collect();
+        assert!(failing.len() > 20, "{} failing nodes", failing.len());
+        for a in &failing {
+            for b in &failing {
+                // Equal lists are one list; different lists are not.
+                assert_eq!(a.reasons.ptr_eq(&b.reasons), texts(a) == texts(b));
+            }
+        }
     }
 
     #[test]
@@ -870,6 +974,11 @@ mod fast_path_tests {
                 }
                 if i % 13 == 0 {
                     node.allocatable.shift_remove("pods");
+                }
+                // Memory as a manifest would write it: free amounts then print as `Mi`.
+                if i % 7 == 0 && node.allocatable.contains_key("memory") {
+                    node.allocatable
+                        .insert("memory".into(), "16Gi".parse().unwrap());
                 }
                 // A label and an extended resource on one node in about thirty.
                 if i % 29 == 3 {
@@ -895,6 +1004,19 @@ mod fast_path_tests {
                     .map(|i| decide(ds, &snapshot, i, &options))
                     .collect();
                 assert_eq!(fast, full, "DaemonSet {}", ds.name());
+                // Quantities compare by amount only: compare the texts too, which show the
+                // format (`100Mi` against `104857600`), and the fit reasons against a plain
+                // recomputation from the pods.
+                for (n, d) in fast.iter().enumerate() {
+                    let texts: Vec<String> = d.reasons.iter().map(Reason::to_string).collect();
+                    let full_texts: Vec<String> =
+                        full[n].reasons.iter().map(Reason::to_string).collect();
+                    assert_eq!(texts, full_texts, "DaemonSet {} node {n}", ds.name());
+                    if d.should_run {
+                        let expected = reference_fit(ds, &snapshot, n);
+                        assert_eq!(texts, expected, "DaemonSet {} node {n}", ds.name());
+                    }
+                }
             }
         }
     }
