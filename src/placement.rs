@@ -997,6 +997,9 @@ mod fast_path_tests {
                 "h",
                 options.now,
             ));
+            // Pods of a heavy DaemonSet overcommit nodes: only its own share makes room.
+            let memory = sets.last().unwrap();
+            pods.extend(synth::daemon_pods(memory, &cluster.nodes, "h", options.now));
             let snapshot = synth::snapshot(cluster.nodes, pods);
             for ds in &sets {
                 let fast = placement(ds, &snapshot, &options);
