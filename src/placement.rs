@@ -448,7 +448,8 @@ pub(crate) fn decide(
     let node = &snapshot.nodes()[index];
     let mut decision = node_decision(ds, node, options);
     if decision.should_run {
-        check_fit(ds, snapshot, index, &mut decision);
+        let own = snapshot.pod_index().classes_of(ds, snapshot.pods());
+        check_fit(ds, snapshot, index, &own, &mut decision);
     }
     decision
 }
@@ -525,13 +526,17 @@ pub(crate) fn is_fit_resource(name: &str) -> bool {
 /// Resources, the pod count and host ports, against what the other pods bound to the node
 /// hold. Allocates only to explain a failure.
 // upstream: scheduler noderesources fit.go fitsRequest, nodeports.go fitsPorts
+///
+/// `own_classes` are the owner classes of the DaemonSet's pods
+/// ([`PodIndex::classes_of`](crate::pod_index::PodIndex::classes_of)).
 pub(crate) fn check_fit(
     ds: &DaemonSet,
     snapshot: &Snapshot,
     index: usize,
+    own_classes: &[u32],
     decision: &mut NodeDecision,
 ) {
-    Fit::new(ds, snapshot, false).check(index, decision)
+    Fit::with_classes(ds, snapshot, Cow::Borrowed(own_classes), false).check(index, decision)
 }
 
 /// A DaemonSet's live pods bound to each node: `(node, pod)` pairs sorted by node, and
@@ -578,7 +583,7 @@ pub(crate) struct Fit<'a> {
     /// checks, in name order.
     requests: Vec<(u32, Arc<str>, Quantity)>,
     /// The owner classes of the DaemonSet's own pods (usually one).
-    own_classes: Vec<u32>,
+    own_classes: Cow<'a, [u32]>,
     /// When many nodes will be checked: the own pods of every node, gathered on first use
     /// from the snapshot's owner index. Otherwise each node's pods are looked through.
     own_pods: Option<std::cell::OnceCell<OwnPods>>,
@@ -590,6 +595,17 @@ impl<'a> Fit<'a> {
     /// A fit check of `ds` on the nodes of `snapshot`; `many_nodes` when most nodes may be
     /// checked.
     pub(crate) fn new(ds: &'a DaemonSet, snapshot: &'a Snapshot, many_nodes: bool) -> Fit<'a> {
+        let classes = snapshot.pod_index().classes_of(ds, snapshot.pods());
+        Fit::with_classes(ds, snapshot, Cow::Owned(classes), many_nodes)
+    }
+
+    /// [`Fit::new`] with the owner classes of the DaemonSet's pods already known.
+    pub(crate) fn with_classes(
+        ds: &'a DaemonSet,
+        snapshot: &'a Snapshot,
+        own_classes: Cow<'a, [u32]>,
+        many_nodes: bool,
+    ) -> Fit<'a> {
         let idx = snapshot.node_index();
         let requests = ds
             .compiled
@@ -610,7 +626,7 @@ impl<'a> Fit<'a> {
             ds,
             snapshot,
             requests,
-            own_classes: snapshot.pod_index().classes_of(ds, snapshot.pods()),
+            own_classes,
             own_pods: many_nodes.then(std::cell::OnceCell::new),
             memo: ReasonMemo::default(),
         }

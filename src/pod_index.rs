@@ -30,7 +30,9 @@ pub(crate) struct PodIndex {
     /// Per owner class: a pod of that class.
     owner_rep: Vec<u32>,
     /// The owner classes whose controller is a DaemonSet, by namespace and DaemonSet name.
-    daemon_set_classes: HashMap<(String, String), Vec<u32>>,
+    daemon_set_classes: HashMap<String, HashMap<String, Vec<u32>>>,
+    /// The owner class of the pods without a controller, by namespace.
+    orphan_classes: HashMap<String, u32>,
     /// Per pod: its label class.
     class: Vec<u32>,
     /// Per label class: a pod of that class.
@@ -82,11 +84,18 @@ impl PodIndex {
             let owner = *owners.entry(key).or_insert(next);
             if owner == next {
                 idx.owner_rep.push(i as u32);
-                if let Some(c) = pod.controller.as_ref().filter(|c| c.kind == "DaemonSet") {
-                    idx.daemon_set_classes
-                        .entry((pod.namespace.clone(), c.name.clone()))
+                match &pod.controller {
+                    Some(c) if c.kind == "DaemonSet" => idx
+                        .daemon_set_classes
+                        .entry(pod.namespace.clone())
                         .or_default()
-                        .push(owner);
+                        .entry(c.name.clone())
+                        .or_default()
+                        .push(owner),
+                    Some(_) => {}
+                    None => {
+                        idx.orphan_classes.insert(pod.namespace.clone(), owner);
+                    }
                 }
             }
             idx.owner.push(owner);
@@ -123,14 +132,19 @@ impl PodIndex {
 
     /// The owner classes `ds` controls (usually one).
     pub(crate) fn classes_of(&self, ds: &DaemonSet, pods: &[Pod]) -> Vec<u32> {
-        let key = (ds.namespace.clone(), ds.name.clone());
         self.daemon_set_classes
-            .get(&key)
+            .get(&ds.namespace)
+            .and_then(|by_name| by_name.get(&ds.name))
             .into_iter()
             .flatten()
             .copied()
             .filter(|&c| self.controlled_by(ds, pods, self.owner_rep[c as usize] as usize))
             .collect()
+    }
+
+    /// The owner class of the pods without a controller in `namespace`, if there are any.
+    pub(crate) fn orphan_class(&self, namespace: &str) -> Option<u32> {
+        self.orphan_classes.get(namespace).copied()
     }
 
     /// Pod `i`'s owner class.

@@ -46,6 +46,9 @@ pub struct Replanner {
     snapshot: Snapshot,
     options: Options,
     entries: Vec<(DaemonSet, Plan)>,
+    /// Per entry: the owner classes of its own pods in the snapshot's pod index (they change
+    /// only when the snapshot is rebuilt).
+    own_classes: Vec<Vec<u32>>,
     fast: usize,
     full: usize,
 }
@@ -77,6 +80,7 @@ impl Replanner {
             snapshot,
             options,
             entries: Vec::new(),
+            own_classes: Vec::new(),
             fast: 0,
             full: 0,
         }
@@ -85,14 +89,17 @@ impl Replanner {
     /// Add a DaemonSet (or replace one of the same name) and plan it.
     pub fn add(&mut self, ds: DaemonSet) -> &Plan {
         let p = plan(&ds, &self.snapshot, &self.options);
+        let classes = self.classes_of(&ds);
         let position = self.entries.iter().position(|(d, _)| d.name() == ds.name());
         let index = match position {
             Some(i) => {
                 self.entries[i] = (ds, p);
+                self.own_classes[i] = classes;
                 i
             }
             None => {
                 self.entries.push((ds, p));
+                self.own_classes.push(classes);
                 self.entries.len() - 1
             }
         };
@@ -228,8 +235,9 @@ impl Replanner {
         let on_node: Vec<usize> = self.snapshot.pods_on(n).collect();
         self.entries
             .iter()
-            .map(|(ds, p)| {
-                let pods = claimed_on(&self.snapshot, ds, &on_node);
+            .zip(&self.own_classes)
+            .map(|((ds, p), own)| {
+                let pods = claimed_on(&self.snapshot, ds, own, &on_node);
                 let simple = pods.len() <= 1
                     && pods.iter().all(|&i| {
                         let pod = &self.snapshot.pods()[i];
@@ -246,11 +254,12 @@ impl Replanner {
     fn update_node(&mut self, n: usize, claimed: &[Vec<usize>]) -> bool {
         let snapshot = &self.snapshot;
         let options = &self.options;
-        for ((ds, plan), pods) in self.entries.iter_mut().zip(claimed) {
+        for (((ds, plan), pods), own) in self.entries.iter_mut().zip(claimed).zip(&self.own_classes)
+        {
             let node = &snapshot.nodes()[n];
             let mut decision = node_decision(ds, node, options);
             if decision.should_run {
-                check_fit(ds, snapshot, n, &mut decision);
+                check_fit(ds, snapshot, n, own, &mut decision);
             }
             if decision == plan.decisions[n] {
                 continue;
@@ -334,6 +343,17 @@ impl Replanner {
         for (ds, p) in self.entries.iter_mut() {
             *p = plan(ds, &self.snapshot, &self.options);
         }
+        self.own_classes = self
+            .entries
+            .iter()
+            .map(|(ds, _)| self.classes_of(ds))
+            .collect();
+    }
+
+    fn classes_of(&self, ds: &DaemonSet) -> Vec<u32> {
+        self.snapshot
+            .pod_index()
+            .classes_of(ds, self.snapshot.pods())
     }
 }
 
@@ -347,12 +367,20 @@ fn only_status_changed(old: &Pod, new: &Pod) -> bool {
 }
 
 /// The DaemonSet's claimed pods on node `n`, oldest first.
-fn claimed_on(snapshot: &Snapshot, ds: &DaemonSet, on_node: &[usize]) -> Vec<usize> {
+fn claimed_on(snapshot: &Snapshot, ds: &DaemonSet, own: &[u32], on_node: &[usize]) -> Vec<usize> {
     let pods = snapshot.pods();
+    // Only the DaemonSet's own owner classes (`own`) and its namespace's orphans can be
+    // claimed: other pods are passed over on an integer compare.
+    let facts = snapshot.pod_index();
+    let orphans = facts.orphan_class(&ds.namespace);
     let mut out: Vec<usize> = on_node
         .iter()
         .copied()
         .filter(|&i| {
+            let class = facts.owner_class(i);
+            if !own.contains(&class) && orphans != Some(class) {
+                return false;
+            }
             let pod = &pods[i];
             crate::reconcile::claims(ds, pod)
                 && !(pod.phase.is_terminal() && pod.deletion_timestamp.is_some())
