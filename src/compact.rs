@@ -80,6 +80,33 @@ const SELECTOR: u32 = 1;
 const AFFINITY: u32 = 2;
 const TAINT: u32 = 3;
 
+/// For each string id, its column (`MISSING`: none), numbered in id order, and how many
+/// columns: the ids `ids` yields for at least one node in eight of `nodes` (a column costs
+/// at most eight times what those nodes' entries take).
+fn assign_columns(
+    ids: impl Iterator<Item = u32>,
+    strings: usize,
+    nodes: usize,
+) -> (Vec<u32>, usize) {
+    let mut count = vec![0usize; strings];
+    for id in ids {
+        count[id as usize] += 1;
+    }
+    let mut next = 0u32;
+    let column = count
+        .iter()
+        .map(|&c| {
+            if c > 0 && c * 8 >= nodes {
+                next += 1;
+                next - 1
+            } else {
+                MISSING
+            }
+        })
+        .collect();
+    (column, next as usize)
+}
+
 /// Where a compiled predicate finds a label key's value on a node.
 #[derive(Debug, Clone, Copy)]
 enum KeyRef {
@@ -166,18 +193,10 @@ impl NodeIndex {
     /// Columns for the label keys and resources present on at least one node in eight (at
     /// most eight bytes per label per node, no more than the labels themselves take).
     fn build_columns(&mut self, n: usize) {
-        let dense = |count: usize| count > 0 && count * 8 >= n;
-        let mut key_count = vec![0usize; self.names.len()];
-        for &(k, _) in &self.labels {
-            key_count[k as usize] += 1;
-        }
-        self.key_column = vec![MISSING; self.names.len()];
-        for (k, &count) in key_count.iter().enumerate() {
-            if dense(count) {
-                self.key_column[k] = self.columns.len() as u32;
-                self.columns.push(vec![MISSING; n]);
-            }
-        }
+        let keys = self.labels.iter().map(|&(k, _)| k);
+        let (key_column, count) = assign_columns(keys, self.names.len(), n);
+        self.key_column = key_column;
+        self.columns = vec![vec![MISSING; n]; count];
         for node in 0..n {
             let labels =
                 &self.labels[self.label_start[node] as usize..self.label_start[node + 1] as usize];
@@ -188,18 +207,11 @@ impl NodeIndex {
                 }
             }
         }
-        let mut res_count = vec![0usize; self.names.len()];
-        for &(r, _) in &self.allocs {
-            res_count[r as usize] += 1;
-        }
-        self.free_column = vec![MISSING; self.names.len()];
-        for (r, &count) in res_count.iter().enumerate() {
-            if dense(count) {
-                self.free_column[r] = self.free.len() as u32;
-                self.free.push(vec![NO_FREE; n]);
-                self.free_format.push(vec![QuantityFormat::DecimalSI; n]);
-            }
-        }
+        let resources = self.allocs.iter().map(|&(r, _)| r);
+        let (free_column, count) = assign_columns(resources, self.names.len(), n);
+        self.free_column = free_column;
+        self.free = vec![vec![NO_FREE; n]; count];
+        self.free_format = vec![vec![QuantityFormat::DecimalSI; n]; count];
         self.fit_flags = Vec::with_capacity(n);
         for node in 0..n {
             let allocs =
@@ -207,11 +219,10 @@ impl NodeIndex {
             for &(r, alloc) in allocs {
                 let c = self.free_column[r as usize];
                 if c != MISSING {
-                    // Never NO_FREE: allocatable and requests are far from i128's range.
-                    let free = alloc.nanos().saturating_sub(self.used_nanos(node, r));
-                    self.free[c as usize][node] = free.max(NO_FREE + 1);
-                    let used = self.used(node, r).unwrap_or(Quantity::ZERO);
-                    self.free_format[c as usize][node] = alloc.saturating_sub(used).format();
+                    let free = alloc.saturating_sub(self.used(node, r).unwrap_or(Quantity::ZERO));
+                    // NO_FREE + 1 marks a clamped difference (see `free`).
+                    self.free[c as usize][node] = free.nanos().max(NO_FREE + 1);
+                    self.free_format[c as usize][node] = free.format();
                 }
             }
             let mut flags = 0;

@@ -18,18 +18,33 @@ pub(crate) struct Step {
 }
 
 /// The oldest live pod of one kind on a node, and how many there are.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 struct Pods {
-    first: Option<usize>,
-    count: usize,
+    /// The oldest pod (`u32::MAX`: none); 32 bits keep an entry small.
+    oldest: u32,
+    count: u32,
+}
+
+impl Default for Pods {
+    fn default() -> Pods {
+        Pods {
+            oldest: u32::MAX,
+            count: 0,
+        }
+    }
 }
 
 impl Pods {
     fn add(&mut self, pod: usize) {
-        if self.first.is_none() {
-            self.first = Some(pod);
+        if self.oldest == u32::MAX {
+            self.oldest = pod as u32;
         }
         self.count += 1;
+    }
+
+    /// The oldest pod, if any.
+    fn first(&self) -> Option<usize> {
+        (self.oldest != u32::MAX).then_some(self.oldest as usize)
     }
 }
 
@@ -46,7 +61,7 @@ struct Entry<'a> {
 
 impl Entry<'_> {
     fn new_count(&self) -> usize {
-        self.new.count + usize::from(self.created)
+        self.new.count as usize + usize::from(self.created)
     }
     fn has_old(&self) -> bool {
         self.old.count > 0
@@ -380,7 +395,7 @@ fn max_unavailable_step(ctx: &Context<'_>, entries: &[Entry<'_>], step: &mut Ste
     let mut candidates = Vec::new();
     let mut skipped = 0usize;
     for (k, e) in entries.iter().enumerate() {
-        let old = e.old.first;
+        let old = e.old.first();
         if !e.ok() {
             unavailable.push((k, old));
             continue;
@@ -391,10 +406,10 @@ fn max_unavailable_step(ctx: &Context<'_>, entries: &[Entry<'_>], step: &mut Ste
             (_, None) => {
                 let available = !e.created
                     && e.new
-                        .first
+                        .first()
                         .is_some_and(|i| facts.is_available(i, min_ready, now));
                 if !available {
-                    unavailable.push((k, e.new.first));
+                    unavailable.push((k, e.new.first()));
                 }
             }
             (0, Some(old)) => {
@@ -458,17 +473,17 @@ fn max_surge_step(ctx: &Context<'_>, entries: &[Entry<'_>], desired: i64, step: 
             waiting.push(k);
             continue;
         }
-        let new = e.new.first;
+        let new = e.new.first();
         let new_available =
             !e.created && new.is_some_and(|i| facts.is_available(i, min_ready, now));
-        if let Some(old) = e.old.first {
+        if let Some(old) = e.old.first() {
             if facts.is_available(old, min_ready, now) {
                 num_available += 1;
             }
         } else if new_available {
             num_available += 1;
         }
-        let Some(old) = e.old.first else { continue };
+        let Some(old) = e.old.first() else { continue };
         if e.new_count() == 0 {
             let Some(n) = e.node else {
                 // upstream returns an error for the whole step.
@@ -520,7 +535,7 @@ fn max_surge_step(ctx: &Context<'_>, entries: &[Entry<'_>], desired: i64, step: 
         step.creates.push((n, CreateReason::Surge));
         // A surge pod started in this plan that can never run is worth saying now.
         let e = &entries[k];
-        if let Some(old) = e.old.first {
+        if let Some(old) = e.old.first() {
             surge_blockers(ctx, e, old, None, &mut step.stuck);
         }
     }
