@@ -115,3 +115,20 @@ pub use taints::{
 pub fn plan(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Plan {
     reconcile::sync(ds, snapshot, options)
 }
+
+#[cfg(test)]
+mod thread_safety {
+    fn send_and_sync<T: Send + Sync>() {}
+
+    /// Controllers share snapshots and plans across threads and async tasks.
+    #[test]
+    fn inputs_and_plans_cross_threads() {
+        send_and_sync::<crate::DaemonSet>();
+        send_and_sync::<crate::Snapshot>();
+        send_and_sync::<crate::Options>();
+        send_and_sync::<crate::Plan>();
+        send_and_sync::<crate::NodeDecision>();
+        send_and_sync::<crate::Reasons>();
+        send_and_sync::<crate::replan::Replanner>();
+    }
+}
