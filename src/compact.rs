@@ -3,7 +3,7 @@
 //!
 //! Strings (label keys and values) are interned once per snapshot; each node's labels become a
 //! slice of `(key, value)` ids sorted by key; taints become ids into the snapshot's table of
-//! distinct taints; allocatable and used resources become `(resource id, nano-units)` pairs.
+//! distinct taints; allocatable and used resources become `(resource id, quantity)` pairs.
 //! A DaemonSet is compiled against that view once per plan: its node selector and affinity
 //! turn into ids, its tolerations into one "blocks scheduling" and one "blocks execution" bit
 //! per distinct taint. Matching a node then touches only that node's slices.
@@ -374,7 +374,8 @@ pub(crate) struct Matcher {
     terms: Option<Vec<Term>>,
     blocks_schedule: Vec<bool>,
     blocks_execute: Vec<bool>,
-    /// The daemon pod's requests of resources the scheduler checks: `(id, nanos)`.
+    /// The daemon pod's requests of resources the scheduler checks: where to find the
+    /// node's free amount, and the request in nanos.
     requests: Vec<(KeyRef, i128)>,
     has_host_ports: bool,
     /// Whether deciding reads the node's name (a template `nodeName` or `matchFields`).

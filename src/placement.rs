@@ -295,8 +295,10 @@ impl ReasonMemo {
     }
 }
 
-/// A fast hash for short lists of ids (the multiply-rotate step of rustc's FxHasher); the
-/// keys are our own ids, not attacker-chosen strings.
+/// A fast hash for short lists of ids (the multiply-rotate step of rustc's FxHasher). Keys
+/// are ids and amounts from the snapshot, so a hostile snapshot could aim for collisions; the
+/// worst case is a slower memo (one entry per node), never a wrong list: keys are compared
+/// in full.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct IdHasher(u64);
 
@@ -524,7 +526,7 @@ pub(crate) fn is_fit_resource(name: &str) -> bool {
 }
 
 /// Resources, the pod count and host ports, against what the other pods bound to the node
-/// hold. Allocates only to explain a failure.
+/// hold, for one node (the `Replanner`'s path; `placement()` keeps one [`Fit`] per plan).
 // upstream: scheduler noderesources fit.go fitsRequest, nodeports.go fitsPorts
 ///
 /// `own_classes` are the owner classes of the DaemonSet's pods
@@ -639,6 +641,17 @@ impl<'a> Fit<'a> {
         facts.flags(p) & (BOUND | TERMINAL) == BOUND
             && self.snapshot.pod_node(p) == Some(index)
             && self.own_classes.contains(&facts.owner_class(p))
+    }
+
+    /// Whether the port held by pod `p` on node `index` is the DaemonSet's own (a new daemon
+    /// pod replaces it): a live pod bound there whose controller is this DaemonSet by
+    /// [`DaemonSet::owns`] (its uid when both have one), whatever name the reference carries.
+    fn holds_own_port(&self, p: usize, index: usize) -> bool {
+        use crate::pod_index::{BOUND, TERMINAL};
+        let facts = self.snapshot.pod_index();
+        facts.flags(p) & (BOUND | TERMINAL) == BOUND
+            && self.snapshot.pod_node(p) == Some(index)
+            && facts.controlled_by(self.ds, self.snapshot.pods(), p)
     }
 
     /// The live pods of this DaemonSet bound to node `index`, as `(node, pod)` pairs in pod
@@ -783,7 +796,7 @@ impl<'a> Fit<'a> {
             let taken = usage
                 .host_ports
                 .iter()
-                .find(|(used, p)| used.conflicts_with(wanted) && !self.is_own_bound(*p, index));
+                .find(|(used, p)| used.conflicts_with(wanted) && !self.holds_own_port(*p, index));
             if let Some(&(_, p)) = taken {
                 key.extend([FIT_PORT, w as u32, p as u32]);
             }

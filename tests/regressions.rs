@@ -148,3 +148,53 @@ fn extreme_quantities_do_not_overflow_the_fit_check() {
     let d = p.node("n1").unwrap();
     assert!(d.should_run && d.fits);
 }
+
+/// A pod holding the daemon's host port whose controller reference carries this DaemonSet's
+/// uid under another name is the DaemonSet's own (ownership goes by uid): its port is freed by
+/// the replacement, so the new pod fits. (Review of the pod index: the port check had moved
+/// to a name-keyed rule.)
+#[test]
+fn a_port_held_by_a_pod_owned_by_uid_under_another_name_is_free() {
+    let ds = DaemonSet::from_yaml(
+        r#"
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: default, uid: u1}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      containers: [{name: a, image: a:1, ports: [{containerPort: 9100, hostPort: 9100}]}]
+"#,
+    )
+    .unwrap();
+    let snapshot = Snapshot::from_yaml(
+        r#"
+apiVersion: v1
+kind: Node
+metadata: {name: n1}
+status: {allocatable: {cpu: "4", pods: "110"}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  namespace: default
+  labels: {other: x}
+  ownerReferences: [{apiVersion: apps/v1, kind: DaemonSet, name: agent-old, uid: u1, controller: true}]
+spec:
+  nodeName: n1
+  containers: [{name: a, image: a:0, ports: [{containerPort: 9100, hostPort: 9100}]}]
+status: {phase: Running}
+"#,
+    )
+    .unwrap();
+    let mut options = Options::at(now());
+    options.strict_fit = true;
+    let p = plan(&ds, &snapshot, &options);
+    let d = p.node("n1").unwrap();
+    assert!(d.should_run && d.fits, "{:?}", d.reasons);
+    assert_eq!(p.creates().len(), 1);
+    assert!(p.stuck().is_empty(), "{:?}", p.stuck());
+}
