@@ -130,7 +130,8 @@ impl NodeIndex {
         id
     }
 
-    fn id(&self, s: &str) -> u32 {
+    /// The id of a string (label key or value, resource name), `MISSING` if no node has it.
+    pub(crate) fn string_id(&self, s: &str) -> u32 {
         self.strings.get(s).copied().unwrap_or(MISSING)
     }
 
@@ -237,7 +238,7 @@ impl NodeIndex {
     }
 
     fn key_ref(&self, key: &str) -> KeyRef {
-        match self.id(key) {
+        match self.string_id(key) {
             MISSING => KeyRef::Missing,
             id => match self.key_column[id as usize] {
                 MISSING => KeyRef::Search(id),
@@ -287,11 +288,6 @@ impl NodeIndex {
 
     fn allocs(&self, n: usize) -> &[(u32, Quantity)] {
         &self.allocs[self.alloc_start[n] as usize..self.alloc_start[n + 1] as usize]
-    }
-
-    /// The id of a string (label key or value, resource name), `MISSING` if no node has it.
-    pub(crate) fn string_id(&self, s: &str) -> u32 {
-        self.id(s)
     }
 
     /// The string with id `id`, shared.
@@ -385,7 +381,7 @@ pub(crate) struct Matcher {
 }
 
 fn compile_requirement(idx: &NodeIndex, r: &NodeSelectorRequirement) -> Requirement {
-    let mut values: Vec<u32> = r.values.iter().map(|v| idx.id(v)).collect();
+    let mut values: Vec<u32> = r.values.iter().map(|v| idx.string_id(v)).collect();
     values.sort_unstable();
     let (bound, broken) = match r.operator {
         NodeSelectorOperator::In | NodeSelectorOperator::NotIn => (None, r.values.is_empty()),
@@ -415,7 +411,7 @@ impl Matcher {
         let selector = spec
             .node_selector
             .iter()
-            .map(|(k, v)| (idx.key_ref(k), idx.id(v)))
+            .map(|(k, v)| (idx.key_ref(k), idx.string_id(v)))
             .collect();
         let terms = spec.required_node_affinity.as_ref().map(|required| {
             required
@@ -469,7 +465,7 @@ impl Matcher {
             .iter()
             .filter(|(res, q)| q.is_positive() && is_fit_resource(res))
             .map(|(res, q)| {
-                let at = match idx.id(res) {
+                let at = match idx.string_id(res) {
                     MISSING => KeyRef::Missing,
                     id => match idx.free_column[id as usize] {
                         MISSING => KeyRef::Search(id),

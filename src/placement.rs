@@ -12,7 +12,7 @@ use crate::compact::{MISSING as MISSING_ID, Matcher};
 use crate::options::Options;
 use crate::quantity::{Quantity, QuantityFormat};
 use crate::resources::Protocol;
-use crate::snapshot::{Node, Snapshot};
+use crate::snapshot::{Node, NodePods, Snapshot};
 use crate::spec::DaemonSet;
 use crate::taints::{TaintEffect, first_untolerated};
 
@@ -541,13 +541,6 @@ pub(crate) fn check_fit(
     Fit::with_classes(ds, snapshot, Cow::Borrowed(own_classes), false).check(index, decision)
 }
 
-/// A DaemonSet's live pods bound to each node: `(node, pod)` pairs sorted by node, and
-/// where each node's pairs start.
-struct OwnPods {
-    pairs: Vec<(u32, u32)>,
-    start: Vec<u32>,
-}
-
 // Tags of a fit signature (see `Fit::signature`).
 const FIT_RESOURCE: u32 = 0;
 const FIT_PODS: u32 = 1;
@@ -588,7 +581,7 @@ pub(crate) struct Fit<'a> {
     own_classes: Cow<'a, [u32]>,
     /// When many nodes will be checked: the own pods of every node, gathered on first use
     /// from the snapshot's owner index. Otherwise each node's pods are looked through.
-    own_pods: Option<std::cell::OnceCell<OwnPods>>,
+    own_pods: Option<std::cell::OnceCell<NodePods>>,
     /// The reason lists built so far, by signature.
     memo: ReasonMemo,
 }
@@ -634,35 +627,40 @@ impl<'a> Fit<'a> {
         }
     }
 
-    /// Whether pod `p` is a live pod of this DaemonSet bound to node `index`.
-    fn is_own_bound(&self, p: usize, index: usize) -> bool {
+    /// Whether pod `p` is live (not terminal) and bound to node `index`.
+    fn live_on(&self, p: usize, index: usize) -> bool {
         use crate::pod_index::{BOUND, TERMINAL};
-        let facts = self.snapshot.pod_index();
-        facts.flags(p) & (BOUND | TERMINAL) == BOUND
+        self.snapshot.pod_index().flags(p) & (BOUND | TERMINAL) == BOUND
             && self.snapshot.pod_node(p) == Some(index)
-            && self.own_classes.contains(&facts.owner_class(p))
+    }
+
+    /// Whether pod `p` is a live pod of this DaemonSet bound to node `index` (by owner class,
+    /// as claiming goes).
+    fn is_own_bound(&self, p: usize, index: usize) -> bool {
+        self.live_on(p, index)
+            && self
+                .own_classes
+                .contains(&self.snapshot.pod_index().owner_class(p))
     }
 
     /// Whether the port held by pod `p` on node `index` is the DaemonSet's own (a new daemon
     /// pod replaces it): a live pod bound there whose controller is this DaemonSet by
     /// [`DaemonSet::owns`] (its uid when both have one), whatever name the reference carries.
     fn holds_own_port(&self, p: usize, index: usize) -> bool {
-        use crate::pod_index::{BOUND, TERMINAL};
-        let facts = self.snapshot.pod_index();
-        facts.flags(p) & (BOUND | TERMINAL) == BOUND
-            && self.snapshot.pod_node(p) == Some(index)
-            && facts.controlled_by(self.ds, self.snapshot.pods(), p)
+        self.live_on(p, index)
+            && self
+                .snapshot
+                .pod_index()
+                .controlled_by(self.ds, self.snapshot.pods(), p)
     }
 
-    /// The live pods of this DaemonSet bound to node `index`, as `(node, pod)` pairs in pod
-    /// order.
-    fn own_on(&self, index: usize) -> Cow<'_, [(u32, u32)]> {
+    /// The live pods of this DaemonSet bound to node `index`, in pod order.
+    fn own_on(&self, index: usize) -> Cow<'_, [usize]> {
         let Some(cell) = &self.own_pods else {
             return Cow::Owned(
                 self.snapshot
                     .pods_on(index)
                     .filter(|&p| self.is_own_bound(p, index))
-                    .map(|p| (index as u32, p as u32))
                     .collect(),
             );
         };
@@ -670,34 +668,25 @@ impl<'a> Fit<'a> {
             let (owned, _) = self
                 .snapshot
                 .claim_candidates(&self.ds.namespace, &self.ds.name);
-            let mut pairs: Vec<(u32, u32)> = owned
+            // In pod order, which grouping by node keeps.
+            let pairs: Vec<(u32, usize)> = owned
                 .iter()
                 .filter_map(|&p| {
                     let n = self.snapshot.pod_node(p)?;
-                    self.is_own_bound(p, n).then_some((n as u32, p as u32))
+                    self.is_own_bound(p, n).then_some((n as u32, p))
                 })
                 .collect();
-            pairs.sort_unstable();
-            let nodes = self.snapshot.nodes().len();
-            let mut start = vec![0u32; nodes + 1];
-            for &(n, _) in &pairs {
-                start[n as usize + 1] += 1;
-            }
-            for n in 0..nodes {
-                start[n + 1] += start[n];
-            }
-            OwnPods { pairs, start }
+            NodePods::group(self.snapshot.nodes().len(), &pairs)
         });
-        let range = own.start[index] as usize..own.start[index + 1] as usize;
-        Cow::Borrowed(&own.pairs[range])
+        Cow::Borrowed(own.get(index))
     }
 
     /// What the DaemonSet's `own` pods on a node request of resource `res` (a new daemon pod
     /// replaces them, so their share counts as free); `None` if none requests it.
-    fn own_share(&self, own: &[(u32, u32)], res: u32) -> Option<Quantity> {
+    fn own_share(&self, own: &[usize], res: u32) -> Option<Quantity> {
         let mut share: Option<Quantity> = None;
-        for &(_, p) in own {
-            for &(r, q) in self.snapshot.daemon_pod_requests(p as usize) {
+        for &p in own {
+            for &(r, q) in self.snapshot.daemon_pod_requests(p) {
                 if r == res {
                     share = Some(share.unwrap_or(Quantity::ZERO).saturating_add(q));
                 }
@@ -731,7 +720,7 @@ impl<'a> Fit<'a> {
             Some(node) => !node.allocatable.is_empty(),
             None => idx.has_allocatable(index),
         };
-        let mut own: Option<Cow<'_, [(u32, u32)]>> = None;
+        let mut own: Option<Cow<'_, [usize]>> = None;
         // A node that reports no allocatable at all (no status) tells nothing about its capacity.
         if has_allocatable {
             for (i, (id, name, requested)) in self.requests.iter().enumerate() {

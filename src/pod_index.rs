@@ -165,16 +165,8 @@ impl PodIndex {
     /// [`Pod::is_available`] for pod `i`.
     // upstream: pod util.go IsPodAvailable
     pub(crate) fn is_available(&self, i: usize, min_ready_seconds: i64, now: Timestamp) -> bool {
-        if !self.is_ready(i) {
-            return false;
-        }
-        if min_ready_seconds <= 0 {
-            return true;
-        }
-        self.ready_since[i].is_some_and(|t| {
-            t.checked_add(jiff::SignedDuration::from_secs(min_ready_seconds))
-                .is_ok_and(|avail| avail <= now)
-        })
+        self.is_ready(i)
+            && crate::snapshot::ready_long_enough(self.ready_since[i], min_ready_seconds, now)
     }
 }
 

@@ -12,7 +12,7 @@ use crate::plan::{
 };
 use crate::pod_index::{Claimer, DELETING, TERMINAL};
 use crate::rollout;
-use crate::snapshot::{NO_HASH, Pod, PodPhase, Snapshot};
+use crate::snapshot::{NO_HASH, NodePods, Pod, PodPhase, Snapshot};
 use crate::spec::{DaemonSet, Ownership, TEMPLATE_GENERATION_LABEL, UpdateStrategy};
 use crate::status::DaemonSetStatus;
 
@@ -48,51 +48,6 @@ impl PodSet {
     /// Whether pod `i` is in.
     pub(crate) fn contains(&self, i: usize) -> bool {
         self.0[i / 64] & (1u64 << (i % 64)) != 0
-    }
-}
-
-/// Pod indexes grouped by node position, in one allocation.
-pub(crate) struct NodePods {
-    order: Vec<usize>,
-    start: Vec<u32>,
-}
-
-impl NodePods {
-    /// Group `(node, pod)` pairs by node (a counting sort: no per-node allocation).
-    fn group(nodes: usize, pairs: &[(u32, usize)]) -> NodePods {
-        let mut start = vec![0u32; nodes + 1];
-        for &(n, _) in pairs {
-            start[n as usize + 1] += 1;
-        }
-        for n in 0..nodes {
-            start[n + 1] += start[n];
-        }
-        let mut fill = start.clone();
-        let mut order = vec![0usize; pairs.len()];
-        for &(n, i) in pairs {
-            order[fill[n as usize] as usize] = i;
-            fill[n as usize] += 1;
-        }
-        NodePods { order, start }
-    }
-
-    fn sort_each(&mut self, cmp: impl Fn(usize, usize) -> Ordering) {
-        for n in 0..self.start.len() - 1 {
-            let list = &mut self.order[self.start[n] as usize..self.start[n + 1] as usize];
-            if list.len() > 1 {
-                list.sort_by(|&a, &b| cmp(a, b));
-            }
-        }
-    }
-
-    /// The pods on node `n`.
-    pub(crate) fn get(&self, n: usize) -> &[usize] {
-        &self.order[self.start[n] as usize..self.start[n + 1] as usize]
-    }
-
-    /// The pods of every node, in node order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &[usize]> {
-        (0..self.start.len() - 1).map(|n| self.get(n))
     }
 }
 

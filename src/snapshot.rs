@@ -299,15 +299,7 @@ impl Pod {
         let Some(ready) = self.ready.filter(|r| r.ready) else {
             return false;
         };
-        if min_ready_seconds <= 0 {
-            return true;
-        }
-        match ready.last_transition_time {
-            Some(t) => t
-                .checked_add(jiff::SignedDuration::from_secs(min_ready_seconds))
-                .is_ok_and(|avail| avail <= now),
-            None => false,
-        }
+        ready_long_enough(ready.last_transition_time, min_ready_seconds, now)
     }
 
     /// The `controller-revision-hash` label.
@@ -481,6 +473,81 @@ impl ControllerRevision {
     }
 }
 
+/// Pod indexes grouped by node position, in one allocation.
+#[derive(Debug, Clone)]
+pub(crate) struct NodePods {
+    order: Vec<usize>,
+    start: Vec<u32>,
+}
+
+impl Default for NodePods {
+    /// No nodes.
+    fn default() -> NodePods {
+        NodePods::group(0, &[])
+    }
+}
+
+impl NodePods {
+    /// Group `(node, pod)` pairs by node (a counting sort: no per-node allocation).
+    /// Pairs of one node keep their order (the sort is stable).
+    pub(crate) fn group(nodes: usize, pairs: &[(u32, usize)]) -> NodePods {
+        let mut start = vec![0u32; nodes + 1];
+        for &(n, _) in pairs {
+            start[n as usize + 1] += 1;
+        }
+        for n in 0..nodes {
+            start[n + 1] += start[n];
+        }
+        let mut fill = start.clone();
+        let mut order = vec![0usize; pairs.len()];
+        for &(n, i) in pairs {
+            order[fill[n as usize] as usize] = i;
+            fill[n as usize] += 1;
+        }
+        NodePods { order, start }
+    }
+
+    /// Sort each node's pods by `cmp`.
+    pub(crate) fn sort_each(&mut self, cmp: impl Fn(usize, usize) -> std::cmp::Ordering) {
+        for n in 0..self.start.len() - 1 {
+            let list = &mut self.order[self.start[n] as usize..self.start[n + 1] as usize];
+            if list.len() > 1 {
+                list.sort_by(|&a, &b| cmp(a, b));
+            }
+        }
+    }
+
+    /// The pods on node `n`.
+    #[inline]
+    pub(crate) fn get(&self, n: usize) -> &[usize] {
+        &self.order[self.start[n] as usize..self.start[n + 1] as usize]
+    }
+
+    /// The pods of every node, in node order.
+    #[inline]
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &[usize]> {
+        (0..self.start.len() - 1).map(|n| self.get(n))
+    }
+}
+
+/// Whether a Ready pod, Ready since `since`, counts as available at `now`: at once when
+/// `min_ready_seconds` is zero, else once that long has passed.
+// upstream: pod util.go IsPodAvailable
+#[inline]
+pub(crate) fn ready_long_enough(
+    since: Option<Timestamp>,
+    min_ready_seconds: i64,
+    now: Timestamp,
+) -> bool {
+    if min_ready_seconds <= 0 {
+        return true;
+    }
+    since.is_some_and(|t| {
+        t.checked_add(jiff::SignedDuration::from_secs(min_ready_seconds))
+            .is_ok_and(|avail| avail <= now)
+    })
+}
+
 /// Per-node figures derived once when the snapshot is built.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct NodeUsage {
@@ -516,10 +583,8 @@ pub struct Snapshot {
     pods: Vec<Pod>,
     revisions: Vec<ControllerRevision>,
     usage: Vec<NodeUsage>,
-    /// Per node position, where its pods start in `pods_on` (one more entry at the end).
-    pods_on_start: Vec<u32>,
     /// Pod indexes grouped by the position of their target node, in pod order.
-    pods_on: Vec<u32>,
+    pods_on: NodePods,
     /// Pod indexes whose controller is a DaemonSet, by (namespace, DaemonSet name).
     pods_by_daemon_set: HashMap<(String, String), Vec<usize>>,
     /// Pod indexes without a controller, by namespace.
@@ -756,24 +821,12 @@ impl Snapshot {
         }
         daemon_request_start.push(daemon_requests.len() as u32);
         let pod_index = crate::pod_index::PodIndex::build(&pods);
-        // Pods by target node position: a counting sort, stable, so pod order within a node.
-        let mut pods_on_start = vec![0u32; nodes.len() + 1];
-        for &n in &pod_nodes {
-            if n != NO_NODE {
-                pods_on_start[n as usize + 1] += 1;
-            }
-        }
-        for n in 0..nodes.len() {
-            pods_on_start[n + 1] += pods_on_start[n];
-        }
-        let mut fill = pods_on_start.clone();
-        let mut pods_on = vec![0u32; pods_on_start[nodes.len()] as usize];
-        for (i, &n) in pod_nodes.iter().enumerate() {
-            if n != NO_NODE {
-                pods_on[fill[n as usize] as usize] = i as u32;
-                fill[n as usize] += 1;
-            }
-        }
+        // Pods by target node position, in pod order within a node.
+        let located: Vec<(u32, usize)> = (pod_nodes.iter().enumerate())
+            .filter(|&(_, &n)| n != NO_NODE)
+            .map(|(i, &n)| (n, i))
+            .collect();
+        let pods_on = NodePods::group(nodes.len(), &located);
         let node_names = std::sync::Arc::new(nodes.iter().map(|n| n.name.clone()).collect());
         Ok(Snapshot {
             node_names,
@@ -782,7 +835,6 @@ impl Snapshot {
             pods,
             revisions,
             usage,
-            pods_on_start,
             pods_on,
             pods_by_daemon_set,
             orphans,
@@ -923,8 +975,8 @@ impl Snapshot {
     }
 
     /// The pods whose target node is node `n` of the snapshot, in pod order.
+    #[inline]
     pub(crate) fn pods_on(&self, n: usize) -> impl Iterator<Item = usize> + '_ {
-        let range = self.pods_on_start[n] as usize..self.pods_on_start[n + 1] as usize;
-        self.pods_on[range].iter().map(|&p| p as usize)
+        self.pods_on.get(n).iter().copied()
     }
 }
