@@ -525,7 +525,11 @@ impl Matcher {
     }
 
     fn requirement_matches(idx: &NodeIndex, n: usize, r: &Requirement) -> bool {
-        let found = idx.value(n, r.key);
+        Matcher::requirement_holds(idx, r, idx.value(n, r.key))
+    }
+
+    /// Whether requirement `r` holds for a node whose value of the key is `found`.
+    fn requirement_holds(idx: &NodeIndex, r: &Requirement, found: Option<u32>) -> bool {
         match r.operator {
             NodeSelectorOperator::In => found.is_some_and(|v| r.values.binary_search(&v).is_ok()),
             NodeSelectorOperator::NotIn => {
@@ -547,12 +551,101 @@ impl Matcher {
         }
     }
 
+    /// Set in `bits` the nodes whose value of `key` passes `keep` and clear the others, a
+    /// column at a time when the key has one.
+    fn mark(idx: &NodeIndex, key: KeyRef, bits: &mut NodeBits, keep: impl Fn(Option<u32>) -> bool) {
+        match key {
+            KeyRef::Column(c) => {
+                let column = &idx.columns[c as usize];
+                for (word, chunk) in bits.words.iter_mut().zip(column.chunks(64)) {
+                    *word = chunk.iter().enumerate().fold(0, |w, (b, &v)| {
+                        w | u64::from(keep((v != MISSING).then_some(v))) << b
+                    });
+                }
+            }
+            _ => {
+                for n in 0..bits.len {
+                    bits.set(n, keep(idx.value(n, key)));
+                }
+            }
+        }
+    }
+
+    /// Node selector and required affinity for every node at once, a label
+    /// column or free-resource column at a time; `None` when deciding reads node names.
+    /// [`Matcher::decide_prepared`] then decides a node from these bits.
+    pub(crate) fn prepare(&self, idx: &NodeIndex) -> Option<Prepared> {
+        if self.needs_name {
+            return None;
+        }
+        let nodes = idx.fit_flags.len();
+        let mut selector = NodeBits::new(nodes, true);
+        let mut one = NodeBits::new(nodes, false);
+        for &(k, v) in &self.selector {
+            Matcher::mark(idx, k, &mut one, |found| v != MISSING && found == Some(v));
+            selector.and(&one);
+        }
+        let affinity = match &self.terms {
+            None => NodeBits::new(nodes, true),
+            Some(terms) => {
+                let mut any = NodeBits::new(nodes, false);
+                let mut term_bits = NodeBits::new(nodes, true);
+                for t in terms.iter().filter(|t| !t.broken && !t.empty) {
+                    term_bits.fill(true);
+                    for r in &t.expressions {
+                        Matcher::mark(idx, r.key, &mut one, |found| {
+                            Matcher::requirement_holds(idx, r, found)
+                        });
+                        term_bits.and(&one);
+                    }
+                    any.or(&term_bits);
+                }
+                any
+            }
+        };
+        Some(Prepared { selector, affinity })
+    }
+
+    /// [`Matcher::decide`] for node `n` of a matcher [prepared](Matcher::prepare) as
+    /// `prepared`, with whether the pod surely fits there (only looked at where it should run).
+    #[inline]
+    pub(crate) fn decide_prepared(
+        &self,
+        idx: &NodeIndex,
+        prepared: &Prepared,
+        n: usize,
+    ) -> (NodeDecision, bool) {
+        let affinity = prepared.affinity.get(n);
+        let verdict = if !prepared.selector.get(n) {
+            (false, false, Some(affinity))
+        } else if !affinity {
+            (false, false, Some(false))
+        } else {
+            let (schedule, execute) = self.taint_verdict(idx, n);
+            (schedule, execute, Some(true))
+        };
+        let decision = self.decide_with(idx, n, "", verdict);
+        let sure = decision.should_run && self.surely_fits(idx, n);
+        (decision, sure)
+    }
+
     /// The decision for node `n` named `name`, fit aside, with the same reasons in the same
     /// order as [`node_decision`](crate::placement::node_decision) gives. The name is read
     /// only when [`Matcher::needs_name`]; callers may pass `""` otherwise.
     // upstream: daemon_controller.go NodeShouldRunDaemonPod
     pub(crate) fn decide(&self, idx: &NodeIndex, n: usize, name: &str) -> NodeDecision {
-        let (should_run, should_continue_running, affinity) = self.eval(idx, n, name);
+        self.decide_with(idx, n, name, self.eval(idx, n, name))
+    }
+
+    /// [`Matcher::decide`] given what [`Matcher::eval`] says of the node.
+    #[inline]
+    fn decide_with(
+        &self,
+        idx: &NodeIndex,
+        n: usize,
+        name: &str,
+        (should_run, should_continue_running, affinity): (bool, bool, Option<bool>),
+    ) -> NodeDecision {
         let mut decision = NodeDecision {
             should_run,
             should_continue_running,
@@ -664,12 +757,74 @@ impl Matcher {
         if !self.affinity_matches(idx, n, name) {
             return (false, false, Some(false));
         }
+        let (schedule, execute) = self.taint_verdict(idx, n);
+        (schedule, execute, Some(true))
+    }
+
+    /// Whether node `n`'s taints let the pod schedule, and let it keep running.
+    #[inline]
+    fn taint_verdict(&self, idx: &NodeIndex, n: usize) -> (bool, bool) {
         let mut schedule = true;
         let mut execute = true;
         for &t in idx.taint_ids(n) {
             schedule &= !self.blocks_schedule[t as usize];
             execute &= !self.blocks_execute[t as usize];
         }
-        (schedule, execute, Some(true))
+        (schedule, execute)
     }
+}
+
+/// One bit per node.
+#[derive(Debug, Clone)]
+pub(crate) struct NodeBits {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl NodeBits {
+    fn new(len: usize, value: bool) -> NodeBits {
+        let mut bits = NodeBits {
+            words: vec![0; len.div_ceil(64)],
+            len,
+        };
+        bits.fill(value);
+        bits
+    }
+
+    fn fill(&mut self, value: bool) {
+        self.words.fill(if value { u64::MAX } else { 0 });
+    }
+
+    #[inline]
+    fn set(&mut self, n: usize, value: bool) {
+        let (word, bit) = (n / 64, n % 64);
+        self.words[word] = (self.words[word] & !(1 << bit)) | (u64::from(value) << bit);
+    }
+
+    #[inline]
+    fn get(&self, n: usize) -> bool {
+        self.words[n / 64] >> (n % 64) & 1 == 1
+    }
+
+    fn and(&mut self, other: &NodeBits) {
+        for (a, b) in self.words.iter_mut().zip(&other.words) {
+            *a &= b;
+        }
+    }
+
+    fn or(&mut self, other: &NodeBits) {
+        for (a, b) in self.words.iter_mut().zip(&other.words) {
+            *a |= b;
+        }
+    }
+}
+
+/// A [`Matcher`]'s verdicts on every node of an index, computed a column at a time
+/// ([`Matcher::prepare`]).
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    /// Every node selector entry matches.
+    selector: NodeBits,
+    /// The required node affinity matches (or there is none).
+    affinity: NodeBits,
 }

@@ -271,6 +271,10 @@ impl ReasonMemo {
         let mut key = self.key.borrow_mut();
         key.clear();
         fill(&mut key);
+        if key.is_empty() {
+            // Nothing to explain (a node where the pod fits after all).
+            return Reasons::default();
+        }
         if key.len() <= 3 {
             let packed = key
                 .iter()
@@ -493,21 +497,25 @@ pub fn placement(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Vec<
     let matcher = Matcher::compile(ds, index, options);
     let fit = Fit::new(ds, snapshot, true);
     let nodes = snapshot.nodes();
+    // Selector, affinity and the quick fit test are worked out a column at a time; a node is
+    // then decided from three bits and its taints.
+    let prepared = matcher.prepare(index);
     (0..nodes.len())
         .map(|i| {
             // The compiled matcher decides without allocating when the node is eligible and
             // the pod surely fits; only a node that may not fit takes the full fit check. The
             // node itself is read only when the index has no current copy of it, or for its
             // name when the template names nodes.
-            let stale = index.is_stale(i);
-            let mut decision = if stale {
-                node_decision(ds, &nodes[i], options)
-            } else if matcher.needs_name {
-                matcher.decide(index, i, &nodes[i].name)
+            let (mut decision, sure) = if index.is_stale(i) {
+                (node_decision(ds, &nodes[i], options), false)
+            } else if let Some(prepared) = &prepared {
+                matcher.decide_prepared(index, prepared, i)
             } else {
-                matcher.decide(index, i, "")
+                let decision = matcher.decide(index, i, &nodes[i].name);
+                let sure = decision.should_run && matcher.surely_fits(index, i);
+                (decision, sure)
             };
-            if decision.should_run && (stale || !matcher.surely_fits(index, i)) {
+            if decision.should_run && !sure {
                 fit.check(i, &mut decision);
             }
             decision
@@ -850,6 +858,9 @@ mod fast_path_tests {
             // Keys on few nodes: searched in the node's labels, not read from a column.
             "nodeSelector: {rare: 'yes'}",
             "affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [{key: rare, operator: NotIn, values: ['no']}, {key: rare-count, operator: Lt, values: ['3']}]}]}}}",
+            // Terms without node names: decided from per-column bits (`Matcher::prepare`).
+            "affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [{key: cores, operator: Gt, values: ['8']}]}, {matchExpressions: [{key: rack, operator: In, values: [rack-1, rack-2]}, {key: missing, operator: DoesNotExist}]}]}}}",
+            "nodeSelector: {disk: ssd}\n      affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [{matchExpressions: [{key: rare, operator: Exists}, {key: cores, operator: Lt, values: ['16']}]}, {matchExpressions: [{key: pool, operator: NotIn, values: [general]}]}]}}}",
         ];
         for (i, extra) in specs.iter().enumerate() {
             let yaml = format!(
