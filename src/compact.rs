@@ -593,9 +593,7 @@ impl Matcher {
                 for t in terms.iter().filter(|t| !t.broken && !t.empty) {
                     term_bits.fill(true);
                     for r in &t.expressions {
-                        Matcher::mark(idx, r.key, &mut one, |found| {
-                            Matcher::requirement_holds(idx, r, found)
-                        });
+                        Matcher::mark_requirement(idx, r, &mut one);
                         term_bits.and(&one);
                     }
                     any.or(&term_bits);
@@ -603,11 +601,82 @@ impl Matcher {
                 any
             }
         };
-        Some(Prepared { selector, affinity })
+        Some(Prepared {
+            selector,
+            affinity,
+            fits: self.fit_bits(idx),
+        })
+    }
+
+    /// [`Matcher::mark`] for requirement `r`: an `In` or `NotIn` looks its value up in a
+    /// table of the listed ids instead of searching the list.
+    fn mark_requirement(idx: &NodeIndex, r: &Requirement, bits: &mut NodeBits) {
+        match r.operator {
+            NodeSelectorOperator::In | NodeSelectorOperator::NotIn if !r.values.is_empty() => {
+                let mut listed = NodeBits::new(idx.names.len(), false);
+                for &v in r.values.iter().filter(|&&v| v != MISSING) {
+                    listed.set(v as usize, true);
+                }
+                let wanted = r.operator == NodeSelectorOperator::In;
+                Matcher::mark(idx, r.key, bits, |found| {
+                    found.is_some_and(|v| listed.get(v as usize)) == wanted
+                });
+            }
+            _ => Matcher::mark(idx, r.key, bits, |found| {
+                Matcher::requirement_holds(idx, r, found)
+            }),
+        }
+    }
+
+    /// [`Matcher::surely_fits`] for every node, a free-resource column at a time.
+    fn fit_bits(&self, idx: &NodeIndex) -> NodeBits {
+        let nodes = idx.fit_flags.len();
+        // Per node: no resources listed (fits), room for a pod, other pods' host ports.
+        let mut unlisted = NodeBits::new(nodes, false);
+        let mut room = NodeBits::new(nodes, false);
+        let words = unlisted.words.iter_mut().zip(room.words.iter_mut());
+        for ((u, r), chunk) in words.zip(idx.fit_flags.chunks(64)) {
+            for (b, &flags) in chunk.iter().enumerate() {
+                *u |= u64::from(flags & NO_RESOURCES != 0) << b;
+                *r |= u64::from(flags & POD_ROOM != 0) << b;
+            }
+        }
+        for &(at, wanted) in &self.requests {
+            match at {
+                KeyRef::Missing => room.fill(false),
+                KeyRef::Column(c) => {
+                    let free = &idx.free[c as usize];
+                    for (word, chunk) in room.words.iter_mut().zip(free.chunks(64)) {
+                        *word &= chunk.iter().enumerate().fold(0, |w, (b, &f)| {
+                            w | u64::from(f != NO_FREE && wanted <= f) << b
+                        });
+                    }
+                }
+                KeyRef::Search(res) => {
+                    for n in 0..nodes {
+                        let free = idx
+                            .alloc(n, res)
+                            .map(|alloc| alloc.nanos().saturating_sub(idx.used_nanos(n, res)));
+                        let ok = free.is_some_and(|f| f != NO_FREE && wanted <= f);
+                        room.set(n, room.get(n) && ok);
+                    }
+                }
+            }
+        }
+        // Fits: no other pod's host port in the way, and nothing listed or all of it free.
+        room.or(&unlisted);
+        if self.has_host_ports {
+            for (r, chunk) in room.words.iter_mut().zip(idx.host_ports.chunks(64)) {
+                let taken =
+                    (chunk.iter().enumerate()).fold(0u64, |w, (b, &t)| w | u64::from(t) << b);
+                *r &= !taken;
+            }
+        }
+        room
     }
 
     /// [`Matcher::decide`] for node `n` of a matcher [prepared](Matcher::prepare) as
-    /// `prepared`, with whether the pod surely fits there (only looked at where it should run).
+    /// `prepared`, with whether the pod surely fits there.
     #[inline]
     pub(crate) fn decide_prepared(
         &self,
@@ -624,9 +693,7 @@ impl Matcher {
             let (schedule, execute) = self.taint_verdict(idx, n);
             (schedule, execute, Some(true))
         };
-        let decision = self.decide_with(idx, n, "", verdict);
-        let sure = decision.should_run && self.surely_fits(idx, n);
-        (decision, sure)
+        (self.decide_with(idx, n, "", verdict), prepared.fits.get(n))
     }
 
     /// The decision for node `n` named `name`, fit aside, with the same reasons in the same
@@ -827,4 +894,6 @@ pub(crate) struct Prepared {
     selector: NodeBits,
     /// The required node affinity matches (or there is none).
     affinity: NodeBits,
+    /// [`Matcher::surely_fits`].
+    fits: NodeBits,
 }

@@ -12,7 +12,7 @@ use crate::compact::{MISSING as MISSING_ID, Matcher};
 use crate::options::Options;
 use crate::quantity::{Quantity, QuantityFormat};
 use crate::resources::Protocol;
-use crate::snapshot::{Node, NodePods, Snapshot};
+use crate::snapshot::{Node, Snapshot};
 use crate::spec::DaemonSet;
 use crate::taints::{TaintEffect, first_untolerated};
 
@@ -163,13 +163,31 @@ impl fmt::Display for Reason {
 /// assert_eq!(reasons, vec![Reason::NodeAffinityMismatch]);
 /// assert!(Reasons::default().is_empty());
 /// ```
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Reasons(Option<Arc<Vec<Reason>>>);
+#[derive(Clone, Default)]
+pub struct Reasons(Option<Arc<List>>);
+
+impl PartialEq for Reasons {
+    fn eq(&self, other: &Reasons) -> bool {
+        self.ptr_eq(other) || self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for Reasons {}
+
+/// The shared part of [`Reasons`]: one allocation for the usual single reason.
+enum List {
+    One(Reason),
+    Many(Vec<Reason>),
+}
 
 impl Reasons {
     /// The reasons as a slice.
     pub fn as_slice(&self) -> &[Reason] {
-        self.0.as_deref().map_or(&[], Vec::as_slice)
+        match self.0.as_deref() {
+            None => &[],
+            Some(List::One(reason)) => std::slice::from_ref(reason),
+            Some(List::Many(reasons)) => reasons,
+        }
     }
 
     /// Whether two lists are the same shared list (not merely equal).
@@ -202,12 +220,12 @@ impl Serialize for Reasons {
 }
 
 impl From<Vec<Reason>> for Reasons {
-    fn from(reasons: Vec<Reason>) -> Reasons {
-        if reasons.is_empty() {
-            Reasons(None)
-        } else {
-            // A thin pointer: a decision stays two words.
-            Reasons(Some(Arc::new(reasons)))
+    fn from(mut reasons: Vec<Reason>) -> Reasons {
+        // A thin pointer: a decision stays two words.
+        match reasons.len() {
+            0 => Reasons(None),
+            1 => Reasons(reasons.pop().map(|r| Arc::new(List::One(r)))),
+            _ => Reasons(Some(Arc::new(List::Many(reasons)))),
         }
     }
 }
@@ -256,8 +274,18 @@ impl PartialEq<Reasons> for Vec<Reason> {
 pub(crate) struct ReasonMemo {
     /// Signatures of up to three ids, packed with their length.
     short: RefCell<HashMap<u128, Reasons, BuildHasherDefault<IdHasher>>>,
-    long: RefCell<HashMap<Box<[u32]>, Reasons, BuildHasherDefault<IdHasher>>>,
+    long: RefCell<LongMemo>,
     key: RefCell<Vec<u32>>,
+}
+
+/// Longer signatures: one entry per hash, its key kept in one shared buffer (no allocation
+/// per key); a key whose hash is already taken by another key goes to `collided`.
+#[derive(Debug, Default)]
+struct LongMemo {
+    /// Hash of the key, to where the key sits in `keys` (start, length) and its list.
+    by_hash: HashMap<u64, (u32, u32, Reasons), BuildHasherDefault<IdHasher>>,
+    keys: Vec<u32>,
+    collided: HashMap<Box<[u32]>, Reasons, BuildHasherDefault<IdHasher>>,
 }
 
 impl ReasonMemo {
@@ -288,14 +316,37 @@ impl ReasonMemo {
                 .or_insert_with(|| Reasons::from(build(&key)))
                 .clone();
         }
-        if let Some(found) = self.long.borrow().get(key.as_slice()) {
-            return found.clone();
+        let hash = {
+            use std::hash::Hasher;
+            let mut h = IdHasher::default();
+            key.iter().for_each(|&w| h.write_u32(w));
+            h.write_usize(key.len());
+            h.finish()
+        };
+        let mut long = self.long.borrow_mut();
+        let long = &mut *long;
+        match long.by_hash.get(&hash) {
+            Some((start, len, found)) => {
+                let (start, len) = (*start as usize, *len as usize);
+                if long.keys[start..start + len] == key[..] {
+                    return found.clone();
+                }
+                if let Some(found) = long.collided.get(key.as_slice()) {
+                    return found.clone();
+                }
+                let reasons = Reasons::from(build(&key));
+                long.collided.insert(key.as_slice().into(), reasons.clone());
+                reasons
+            }
+            None => {
+                let reasons = Reasons::from(build(&key));
+                let start = long.keys.len() as u32;
+                long.keys.extend_from_slice(&key);
+                long.by_hash
+                    .insert(hash, (start, key.len() as u32, reasons.clone()));
+                reasons
+            }
         }
-        let reasons = Reasons::from(build(&key));
-        self.long
-            .borrow_mut()
-            .insert(key.as_slice().into(), reasons.clone());
-        reasons
     }
 }
 
@@ -495,7 +546,7 @@ pub(crate) fn decide(
 pub fn placement(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Vec<NodeDecision> {
     let index = snapshot.node_index();
     let matcher = Matcher::compile(ds, index, options);
-    let fit = Fit::new(ds, snapshot, true);
+    let fit = Fit::new(ds, snapshot);
     let nodes = snapshot.nodes();
     // Selector, affinity and the quick fit test are worked out a column at a time; a node is
     // then decided from three bits and its taints.
@@ -546,7 +597,7 @@ pub(crate) fn check_fit(
     own_classes: &[u32],
     decision: &mut NodeDecision,
 ) {
-    Fit::with_classes(ds, snapshot, Cow::Borrowed(own_classes), false).check(index, decision)
+    Fit::with_classes(ds, snapshot, Cow::Borrowed(own_classes)).check(index, decision)
 }
 
 // Tags of a fit signature (see `Fit::signature`).
@@ -587,19 +638,18 @@ pub(crate) struct Fit<'a> {
     requests: Vec<(u32, Arc<str>, Quantity)>,
     /// The owner classes of the DaemonSet's own pods (usually one).
     own_classes: Cow<'a, [u32]>,
-    /// When many nodes will be checked: the own pods of every node, gathered on first use
-    /// from the snapshot's owner index. Otherwise each node's pods are looked through.
-    own_pods: Option<std::cell::OnceCell<NodePods>>,
+    /// The pods whose controller is a DaemonSet of this name, by node
+    /// ([`Snapshot::daemon_set_pods_by_node`]).
+    by_node: &'a [(u32, u32)],
     /// The reason lists built so far, by signature.
     memo: ReasonMemo,
 }
 
 impl<'a> Fit<'a> {
-    /// A fit check of `ds` on the nodes of `snapshot`; `many_nodes` when most nodes may be
-    /// checked.
-    pub(crate) fn new(ds: &'a DaemonSet, snapshot: &'a Snapshot, many_nodes: bool) -> Fit<'a> {
+    /// A fit check of `ds` on the nodes of `snapshot`.
+    pub(crate) fn new(ds: &'a DaemonSet, snapshot: &'a Snapshot) -> Fit<'a> {
         let classes = snapshot.pod_index().classes_of(ds, snapshot.pods());
-        Fit::with_classes(ds, snapshot, Cow::Owned(classes), many_nodes)
+        Fit::with_classes(ds, snapshot, Cow::Owned(classes))
     }
 
     /// [`Fit::new`] with the owner classes of the DaemonSet's pods already known.
@@ -607,7 +657,6 @@ impl<'a> Fit<'a> {
         ds: &'a DaemonSet,
         snapshot: &'a Snapshot,
         own_classes: Cow<'a, [u32]>,
-        many_nodes: bool,
     ) -> Fit<'a> {
         let idx = snapshot.node_index();
         let requests = ds
@@ -630,7 +679,7 @@ impl<'a> Fit<'a> {
             snapshot,
             requests,
             own_classes,
-            own_pods: many_nodes.then(std::cell::OnceCell::new),
+            by_node: snapshot.daemon_set_pods_by_node(&ds.namespace, &ds.name),
             memo: ReasonMemo::default(),
         }
     }
@@ -663,37 +712,20 @@ impl<'a> Fit<'a> {
     }
 
     /// The live pods of this DaemonSet bound to node `index`, in pod order.
-    fn own_on(&self, index: usize) -> Cow<'_, [usize]> {
-        let Some(cell) = &self.own_pods else {
-            return Cow::Owned(
-                self.snapshot
-                    .pods_on(index)
-                    .filter(|&p| self.is_own_bound(p, index))
-                    .collect(),
-            );
-        };
-        let own = cell.get_or_init(|| {
-            let (owned, _) = self
-                .snapshot
-                .claim_candidates(&self.ds.namespace, &self.ds.name);
-            // In pod order, which grouping by node keeps.
-            let pairs: Vec<(u32, usize)> = owned
-                .iter()
-                .filter_map(|&p| {
-                    let n = self.snapshot.pod_node(p)?;
-                    self.is_own_bound(p, n).then_some((n as u32, p))
-                })
-                .collect();
-            NodePods::group(self.snapshot.nodes().len(), &pairs)
-        });
-        Cow::Borrowed(own.get(index))
+    fn own_on(&self, index: usize) -> impl Iterator<Item = usize> + '_ {
+        let start = self.by_node.partition_point(|&(n, _)| (n as usize) < index);
+        self.by_node[start..]
+            .iter()
+            .take_while(move |&&(n, _)| n as usize == index)
+            .map(|&(_, p)| p as usize)
+            .filter(move |&p| self.is_own_bound(p, index))
     }
 
     /// What the DaemonSet's `own` pods on a node request of resource `res` (a new daemon pod
     /// replaces them, so their share counts as free); `None` if none requests it.
-    fn own_share(&self, own: &[usize], res: u32) -> Option<Quantity> {
+    fn own_share(&self, own: impl Iterator<Item = usize>, res: u32) -> Option<Quantity> {
         let mut share: Option<Quantity> = None;
-        for &p in own {
+        for p in own {
             for &(r, q) in self.snapshot.daemon_pod_requests(p) {
                 if r == res {
                     share = Some(share.unwrap_or(Quantity::ZERO).saturating_add(q));
@@ -728,7 +760,6 @@ impl<'a> Fit<'a> {
             Some(node) => !node.allocatable.is_empty(),
             None => idx.has_allocatable(index),
         };
-        let mut own: Option<Cow<'_, [usize]>> = None;
         // A node that reports no allocatable at all (no status) tells nothing about its capacity.
         if has_allocatable {
             for (i, (id, name, requested)) in self.requests.iter().enumerate() {
@@ -759,8 +790,7 @@ impl<'a> Fit<'a> {
                     }
                 };
                 if *requested > free
-                    && let Some(q) =
-                        self.own_share(own.get_or_insert_with(|| self.own_on(index)), *id)
+                    && let Some(q) = self.own_share(self.own_on(index), *id)
                 {
                     free = free.saturating_add(q);
                 }
@@ -781,7 +811,7 @@ impl<'a> Fit<'a> {
             };
             let mut used = i128::from(usage.pod_count);
             if used >= allowed {
-                used -= own.get_or_insert_with(|| self.own_on(index)).len() as i128;
+                used -= self.own_on(index).count() as i128;
             }
             if used >= allowed {
                 let free = (allowed - used).max(0).saturating_mul(1_000_000_000);
@@ -843,6 +873,7 @@ impl<'a> Fit<'a> {
 #[cfg(test)]
 mod fast_path_tests {
     use super::*;
+    use crate::snapshot::Pod;
     use crate::synth::{self, ClusterShape};
 
     fn daemon_sets() -> Vec<DaemonSet> {
@@ -881,7 +912,6 @@ mod fast_path_tests {
 
     /// The fit reasons of node `n`, recomputed from the pods without any index.
     fn reference_fit(ds: &DaemonSet, snapshot: &Snapshot, n: usize) -> Vec<String> {
-        use crate::snapshot::Pod;
         let zero = Quantity::ZERO;
         let node = &snapshot.nodes()[n];
         let bound: Vec<&Pod> = snapshot
@@ -1029,6 +1059,37 @@ mod fast_path_tests {
             // Pods of a heavy DaemonSet overcommit nodes: only its own share makes room.
             let memory = sets.last().unwrap();
             pods.extend(synth::daemon_pods(memory, &cluster.nodes, "h", options.now));
+            for (i, node) in cluster.nodes.iter_mut().enumerate() {
+                // Another owner's pod holds host port 9100 on one node in five.
+                if i % 5 == 2 {
+                    let mut exporter = Pod::new("monitoring", format!("exporter-{i}"));
+                    exporter.node_name = Some(node.name.clone());
+                    exporter.containers.push(crate::resources::Container {
+                        name: "exporter".into(),
+                        requests: Default::default(),
+                        limits: Default::default(),
+                        ports: vec![crate::resources::ContainerPort {
+                            name: None,
+                            container_port: 9100,
+                            host_port: Some(9100),
+                            host_ip: String::new(),
+                            protocol: crate::resources::Protocol::Tcp,
+                        }],
+                        restart_policy: None,
+                    });
+                    pods.push(exporter);
+                }
+                // Exactly 3500m cpu free on one node in nine: the pod just fits.
+                if i % 9 == 4 && node.allocatable.contains_key("cpu") {
+                    let used = pods
+                        .iter()
+                        .filter(|p| p.node_name.as_deref() == Some(&node.name))
+                        .filter_map(|p| p.requests().get("cpu").copied())
+                        .fold(Quantity::ZERO, Quantity::saturating_add);
+                    let exact = used.saturating_add("3500m".parse().unwrap());
+                    node.allocatable.insert("cpu".into(), exact);
+                }
+            }
             let snapshot = synth::snapshot(cluster.nodes, pods);
             for ds in &sets {
                 let fast = placement(ds, &snapshot, &options);

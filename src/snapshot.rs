@@ -587,6 +587,9 @@ pub struct Snapshot {
     pods_on: NodePods,
     /// Pod indexes whose controller is a DaemonSet, by (namespace, DaemonSet name).
     pods_by_daemon_set: HashMap<(String, String), Vec<usize>>,
+    /// The same pods as `(node position, pod index)`, sorted, for those whose target node
+    /// is in the snapshot: a DaemonSet's pods on one node are found by binary search.
+    daemon_set_pods_by_node: HashMap<(String, String), Vec<(u32, u32)>>,
     /// Pod indexes without a controller, by namespace.
     orphans: HashMap<String, Vec<usize>>,
     /// Interned labels, taints and resources of the nodes, for fast matching.
@@ -827,6 +830,18 @@ impl Snapshot {
             .map(|(i, &n)| (n, i))
             .collect();
         let pods_on = NodePods::group(nodes.len(), &located);
+        let daemon_set_pods_by_node = pods_by_daemon_set
+            .iter()
+            .map(|(key, list)| {
+                let mut by_node: Vec<(u32, u32)> = list
+                    .iter()
+                    .filter(|&&i| pod_nodes[i] != NO_NODE)
+                    .map(|&i| (pod_nodes[i], i as u32))
+                    .collect();
+                by_node.sort_unstable();
+                (key.clone(), by_node)
+            })
+            .collect();
         let node_names = std::sync::Arc::new(nodes.iter().map(|n| n.name.clone()).collect());
         Ok(Snapshot {
             node_names,
@@ -837,6 +852,7 @@ impl Snapshot {
             usage,
             pods_on,
             pods_by_daemon_set,
+            daemon_set_pods_by_node,
             orphans,
             compact,
             pod_nodes,
@@ -972,6 +988,14 @@ impl Snapshot {
             .map_or(&[][..], Vec::as_slice);
         let orphans = self.orphans.get(namespace).map_or(&[][..], Vec::as_slice);
         (owned, orphans)
+    }
+
+    /// The pods whose controller is a DaemonSet named `name` in `namespace` and whose target
+    /// node is in the snapshot, as `(node position, pod index)` in that order.
+    pub(crate) fn daemon_set_pods_by_node(&self, namespace: &str, name: &str) -> &[(u32, u32)] {
+        self.daemon_set_pods_by_node
+            .get(&(namespace.to_string(), name.to_string()))
+            .map_or(&[][..], Vec::as_slice)
     }
 
     /// The pods whose target node is node `n` of the snapshot, in pod order.
