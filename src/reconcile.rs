@@ -230,7 +230,8 @@ pub(crate) fn manage(
     let mut running: Vec<usize> = Vec::new();
     for (n, node_pods) in claim.per_node.iter().enumerate() {
         let decision = &ctx.decisions[n];
-        let node_name = &ctx.snapshot.nodes()[n].name;
+        // Read only for a failed or succeeded pod.
+        let node_name = || ctx.snapshot.node_name(n);
         let exists = !node_pods.is_empty();
         let create = |out: &mut Managed| {
             if decision.may_create(ctx.options) {
@@ -255,17 +256,19 @@ pub(crate) fn manage(
                 let pod = &pods[i];
                 match pod.phase {
                     PodPhase::Failed => {
-                        if let Some(delay) = backoff.in_backoff(node_name, now) {
+                        if let Some(delay) = backoff.in_backoff(node_name(), now) {
                             out.requeue = min_duration(out.requeue, delay);
                             continue;
                         }
-                        backoff.next(node_name, now);
+                        backoff.next(node_name(), now);
                         out.events.push(Event {
                             kind: "Warning",
                             reason: "FailedDaemonPod",
                             message: format!(
                                 "Found failed daemon pod {}/{} on node {}, will try to kill it",
-                                pod.namespace, pod.name, node_name
+                                pod.namespace,
+                                pod.name,
+                                node_name()
                             ),
                         });
                         out.deletes.push((i, DeleteReason::Failed));
@@ -276,7 +279,9 @@ pub(crate) fn manage(
                             reason: "SucceededDaemonPod",
                             message: format!(
                                 "Found succeeded daemon pod {}/{} on node {}, will try to delete it",
-                                pod.namespace, pod.name, node_name
+                                pod.namespace,
+                                pod.name,
+                                node_name()
                             ),
                         });
                         out.deletes.push((i, DeleteReason::Succeeded));
