@@ -14,7 +14,6 @@ use std::sync::Arc;
 use crate::options::Options;
 use crate::placement::{NodeDecision, Reason, ReasonMemo, Reasons, is_fit_resource};
 use crate::quantity::{Quantity, QuantityFormat};
-use crate::resources::ResourceList;
 use crate::selector::{NodeSelectorOperator, NodeSelectorRequirement};
 use crate::snapshot::{Node, NodeUsage};
 use crate::spec::DaemonSet;
@@ -135,13 +134,16 @@ impl NodeIndex {
         self.strings.get(s).copied().unwrap_or(MISSING)
     }
 
-    /// Index `nodes`, with `usage` and `requested` (what the live pods bound to each node
-    /// hold) in the same order.
+    /// Index `nodes`, with `usage` in the same order and `requested`: what the live pods
+    /// bound to them request, as `(node, resource, amount)` sorted by node and resource (in
+    /// pod order within), resources numbered in `resource_names`.
     pub(crate) fn build(
         nodes: &[Node],
         usage: &[NodeUsage],
-        requested: &[ResourceList],
+        requested: &[(u32, u32, Quantity)],
+        resource_names: &[String],
     ) -> NodeIndex {
+        let mut requested = requested.iter().peekable();
         let mut idx = NodeIndex::default();
         let mut taint_table: HashMap<Taint, u32> = HashMap::new();
         idx.label_start.push(0);
@@ -175,8 +177,13 @@ impl NodeIndex {
             idx.allocs[start..].sort_unstable_by_key(|&(r, _)| r);
             idx.alloc_start.push(idx.allocs.len() as u32);
             let start = idx.used.len();
-            for (res, q) in &requested[n] {
-                let entry = (idx.intern(res), *q);
+            while let Some(&(_, r, q)) = requested.next_if(|(node, _, _)| *node as usize == n) {
+                let mut sum = Quantity::ZERO.saturating_add(q);
+                while let Some((_, _, more)) = requested.next_if(|e| e.0 as usize == n && e.1 == r)
+                {
+                    sum = sum.saturating_add(*more);
+                }
+                let entry = (idx.intern(&resource_names[r as usize]), sum);
                 idx.used.push(entry);
             }
             idx.used[start..].sort_unstable_by_key(|&(r, _)| r);

@@ -76,6 +76,15 @@ impl Node {
             .map(|c| c.status.as_str())
     }
 
+    /// Release spare capacity of the node's maps and lists.
+    fn shrink_to_fit(&mut self) {
+        self.labels.shrink_to_fit();
+        self.taints.shrink_to_fit();
+        self.allocatable.shrink_to_fit();
+        self.capacity.shrink_to_fit();
+        self.conditions.shrink_to_fit();
+    }
+
     pub(crate) fn from_doc(doc: &api::NodeDoc, errors: &mut Vec<FieldError>) -> Node {
         let name = doc.metadata.name.clone().unwrap_or_default();
         check_name(&name, errors);
@@ -317,6 +326,20 @@ impl Pod {
     /// The host ports this pod occupies.
     pub fn host_ports(&self) -> Vec<HostPort> {
         resources::host_ports(&self.containers, &self.init_containers, self.host_network)
+    }
+
+    /// Release spare capacity of the pod's maps and lists.
+    fn shrink_to_fit(&mut self) {
+        self.labels.shrink_to_fit();
+        self.overhead.shrink_to_fit();
+        for list in [&mut self.containers, &mut self.init_containers] {
+            list.shrink_to_fit();
+            for c in list.iter_mut() {
+                c.requests.shrink_to_fit();
+                c.limits.shrink_to_fit();
+                c.ports.shrink_to_fit();
+            }
+        }
     }
 
     pub(crate) fn from_doc(doc: &api::PodDoc, errors: &mut Vec<FieldError>) -> Pod {
@@ -679,7 +702,9 @@ impl Snapshot {
         mut pods: Vec<Pod>,
         mut revisions: Vec<ControllerRevision>,
     ) -> Result<Snapshot, Error> {
-        nodes.sort_by(|a, b| a.name.cmp(&b.name));
+        // Names are unique (checked next), so an unstable sort gives the same order, without
+        // the merge sort's copy of half the objects.
+        nodes.sort_unstable_by(|a, b| a.name.cmp(&b.name));
         for pair in nodes.windows(2) {
             if pair[0].name == pair[1].name {
                 return Err(Error::Duplicate {
@@ -709,7 +734,7 @@ impl Snapshot {
                 }
             }
         }
-        pods.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        pods.sort_unstable_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
         for pair in pods.windows(2) {
             if pair[0].namespace == pair[1].namespace && pair[0].name == pair[1].name {
                 return Err(Error::Duplicate {
@@ -718,7 +743,7 @@ impl Snapshot {
                 });
             }
         }
-        revisions.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        revisions.sort_unstable_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
         for pair in revisions.windows(2) {
             if pair[0].namespace == pair[1].namespace && pair[0].name == pair[1].name {
                 return Err(Error::Duplicate {
@@ -727,14 +752,22 @@ impl Snapshot {
                 });
             }
         }
+        // The snapshot keeps these objects for its lifetime: give back what their maps and
+        // lists reserved while they were built.
+        nodes.iter_mut().for_each(Node::shrink_to_fit);
+        pods.iter_mut().for_each(Pod::shrink_to_fit);
         let node_index: HashMap<String, usize> = nodes
             .iter()
             .enumerate()
             .map(|(i, n)| (n.name.clone(), i))
             .collect();
         let mut usage = vec![NodeUsage::default(); nodes.len()];
-        let mut requested = vec![ResourceList::new(); nodes.len()];
-        let mut daemon_pod_requests: Vec<(usize, ResourceList)> = Vec::new();
+        // What live pods bound to a node request, as `(node, resource, amount)` in pod order,
+        // resource names numbered in `resource_names`; the same for DaemonSet pods by pod.
+        let mut resource_ids: HashMap<String, u32> = HashMap::new();
+        let mut resource_names: Vec<String> = Vec::new();
+        let mut requested: Vec<(u32, u32, crate::Quantity)> = Vec::new();
+        let mut daemon_pod_requests: Vec<(u32, u32, crate::Quantity)> = Vec::new();
         let mut pods_by_daemon_set: HashMap<(String, String), Vec<usize>> = HashMap::new();
         let mut orphans: HashMap<String, Vec<usize>> = HashMap::new();
         let mut pod_nodes = vec![NO_NODE; pods.len()];
@@ -786,22 +819,24 @@ impl Snapshot {
             };
             if let Some(&n) = node_index.get(bound) {
                 let u = &mut usage[n];
-                let requests = pod.requests();
-                for (res, q) in &requests {
-                    let slot = match requested[n].get_mut(res) {
-                        Some(slot) => slot,
-                        None => requested[n]
-                            .entry(res.clone())
-                            .or_insert(crate::Quantity::ZERO),
-                    };
-                    *slot = slot.saturating_add(*q);
-                }
-                if pod
+                let daemon = pod
                     .controller
                     .as_ref()
-                    .is_some_and(|c| c.kind == "DaemonSet")
-                {
-                    daemon_pod_requests.push((i, requests));
+                    .is_some_and(|c| c.kind == "DaemonSet");
+                for (res, q) in &pod.requests() {
+                    let r = match resource_ids.get(res.as_str()) {
+                        Some(&r) => r,
+                        None => {
+                            let r = resource_names.len() as u32;
+                            resource_ids.insert(res.clone(), r);
+                            resource_names.push(res.clone());
+                            r
+                        }
+                    };
+                    requested.push((n as u32, r, *q));
+                    if daemon {
+                        daemon_pod_requests.push((i as u32, r, *q));
+                    }
                 }
                 u.pod_count += 1;
                 for hp in pod.host_ports() {
@@ -809,17 +844,19 @@ impl Snapshot {
                 }
             }
         }
-        let compact = crate::compact::NodeIndex::build(&nodes, &usage, &requested);
+        // Grouped by node and resource; a stable sort keeps pod order, so each sum adds up in
+        // the order the pods come.
+        requested.sort_by_key(|&(n, r, _)| (n, r));
+        let compact = crate::compact::NodeIndex::build(&nodes, &usage, &requested, &resource_names);
         drop(requested);
         let mut daemon_request_start = Vec::with_capacity(pods.len() + 1);
-        let mut daemon_requests = Vec::new();
+        let mut daemon_requests = Vec::with_capacity(daemon_pod_requests.len());
         let mut next = daemon_pod_requests.iter().peekable();
         for i in 0..pods.len() {
             daemon_request_start.push(daemon_requests.len() as u32);
-            if let Some((_, requests)) = next.next_if(|(p, _)| *p == i) {
-                // Every name is interned: the pod's node counts these requests as used.
-                daemon_requests
-                    .extend(requests.iter().map(|(res, q)| (compact.string_id(res), *q)));
+            // Every name is interned: the pod's node counts these requests as used.
+            while let Some(&(_, r, q)) = next.next_if(|(p, _, _)| *p as usize == i) {
+                daemon_requests.push((compact.string_id(&resource_names[r as usize]), q));
             }
         }
         daemon_request_start.push(daemon_requests.len() as u32);

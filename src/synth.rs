@@ -118,7 +118,10 @@ fn cpu_milli(m: i64) -> Quantity {
 /// Generate nodes and other pods.
 pub fn cluster(shape: &ClusterShape) -> GeneratedCluster {
     let mut rng = Rng::new(shape.seed);
-    let mut out = GeneratedCluster::default();
+    let mut out = GeneratedCluster {
+        nodes: Vec::with_capacity(shape.nodes),
+        pods: Vec::new(),
+    };
     let t0: Timestamp = Timestamp::from_second(1_767_225_600).unwrap_or(Timestamp::UNIX_EPOCH);
     for i in 0..shape.nodes {
         let name = format!("node-{i:06}");
@@ -127,6 +130,7 @@ pub fn cluster(shape: &ClusterShape) -> GeneratedCluster {
         let (itype, cpus, mem) = *rng.pick(INSTANCE_TYPES);
         let arch = if rng.chance(85) { "amd64" } else { "arm64" };
         let control_plane = i % 500 == 0;
+        node.labels.reserve_exact(10);
         let l = &mut node.labels;
         l.insert("kubernetes.io/hostname".into(), name.clone());
         l.insert(
@@ -190,6 +194,7 @@ pub fn cluster(shape: &ClusterShape) -> GeneratedCluster {
         node.allocatable
             .insert("ephemeral-storage".into(), gib(100));
         node.allocatable.sort_keys();
+        node.allocatable.shrink_to_fit();
         node.capacity = node.allocatable.clone();
         node.conditions.push(NodeCondition {
             kind: "Ready".into(),
@@ -209,19 +214,19 @@ pub fn cluster(shape: &ClusterShape) -> GeneratedCluster {
             });
             pod.node_name = Some(name.clone());
             pod.creation_timestamp = Some(t0);
-            let mut requests = ResourceList::new();
+            let mut requests = ResourceList::with_capacity(2);
             requests.insert("cpu".into(), cpu_milli(100 * (1 + rng.below(5) as i64)));
             requests.insert(
                 "memory".into(),
                 Quantity::parse(&format!("{}Mi", 128 * (1 + rng.below(8)))).unwrap_or_default(),
             );
-            pod.containers.push(Container {
+            pod.containers = vec![Container {
                 name: "web".into(),
                 requests,
                 limits: ResourceList::new(),
                 ports: Vec::new(),
                 restart_policy: None,
-            });
+            }];
             pod.ready = Some(ReadyCondition {
                 ready: true,
                 last_transition_time: Some(t0),
@@ -230,6 +235,7 @@ pub fn cluster(shape: &ClusterShape) -> GeneratedCluster {
         }
         out.nodes.push(node);
     }
+    out.pods.shrink_to_fit();
     out
 }
 
@@ -289,14 +295,17 @@ pub fn daemon_set_updated(variant: usize) -> DaemonSet {
 /// One Running, Ready pod of `ds` with revision hash `hash` on every node where it should run.
 pub fn daemon_pods(ds: &DaemonSet, nodes: &[Node], hash: &str, ready_since: Timestamp) -> Vec<Pod> {
     let options = Options::at(ready_since);
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(nodes.len());
     for node in nodes {
         if !node_decision(ds, node, &options).should_run {
             continue;
         }
         let mut pod = Pod::new(ds.namespace(), format!("{}-{}", ds.name(), node.name));
         pod.uid = Some(format!("uid-{}-{}", ds.name(), node.name));
-        pod.labels = ds.template().labels.clone();
+        let template = &ds.template().labels;
+        pod.labels = Labels::with_capacity(template.len() + 1);
+        pod.labels
+            .extend(template.iter().map(|(k, v)| (k.clone(), v.clone())));
         pod.labels
             .insert(REVISION_HASH_LABEL.into(), hash.to_string());
         pod.controller = Some(OwnerRef {
