@@ -634,6 +634,30 @@ pub struct Snapshot {
     pod_index: crate::pod_index::PodIndex,
 }
 
+/// Stable sort of large objects without copying half of them aside (what `sort_by` does):
+/// sort their positions, then move each object once along the cycles of that permutation.
+fn sort_in_place<T>(items: &mut [T], cmp: impl Fn(&T, &T) -> std::cmp::Ordering) {
+    if items.is_sorted_by(|a, b| cmp(a, b).is_le()) {
+        return;
+    }
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by(|&a, &b| cmp(&items[a], &items[b]));
+    // Position i receives the object now at order[i].
+    let mut placed = vec![false; items.len()];
+    for start in 0..items.len() {
+        let mut at = start;
+        while !placed[at] {
+            placed[at] = true;
+            let from = order[at];
+            if from == start {
+                break;
+            }
+            items.swap(at, from);
+            at = from;
+        }
+    }
+}
+
 /// The id of "no such revision hash".
 pub(crate) const NO_HASH: u32 = u32::MAX;
 
@@ -702,9 +726,7 @@ impl Snapshot {
         mut pods: Vec<Pod>,
         mut revisions: Vec<ControllerRevision>,
     ) -> Result<Snapshot, Error> {
-        // Names are unique (checked next), so an unstable sort gives the same order, without
-        // the merge sort's copy of half the objects.
-        nodes.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+        sort_in_place(&mut nodes, |a, b| a.name.cmp(&b.name));
         for pair in nodes.windows(2) {
             if pair[0].name == pair[1].name {
                 return Err(Error::Duplicate {
@@ -734,7 +756,9 @@ impl Snapshot {
                 }
             }
         }
-        pods.sort_unstable_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        sort_in_place(&mut pods, |a, b| {
+            (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name))
+        });
         for pair in pods.windows(2) {
             if pair[0].namespace == pair[1].namespace && pair[0].name == pair[1].name {
                 return Err(Error::Duplicate {
@@ -743,7 +767,9 @@ impl Snapshot {
                 });
             }
         }
-        revisions.sort_unstable_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        sort_in_place(&mut revisions, |a, b| {
+            (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name))
+        });
         for pair in revisions.windows(2) {
             if pair[0].namespace == pair[1].namespace && pair[0].name == pair[1].name {
                 return Err(Error::Duplicate {
@@ -1039,5 +1065,31 @@ impl Snapshot {
     #[inline]
     pub(crate) fn pods_on(&self, n: usize) -> impl Iterator<Item = usize> + '_ {
         self.pods_on.get(n).iter().copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sort_in_place;
+
+    #[test]
+    fn sorting_in_place_is_the_stable_sort() {
+        // Pairs sorted by their first half only: equal keys keep their order.
+        let mut seed = 7u64;
+        for len in [0usize, 1, 2, 3, 10, 100, 1000] {
+            let items: Vec<(u8, usize)> = (0..len)
+                .map(|i| {
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    ((seed >> 59) as u8, i)
+                })
+                .collect();
+            let mut expected = items.clone();
+            expected.sort_by_key(|&(k, _)| k);
+            let mut got = items;
+            sort_in_place(&mut got, |a, b| a.0.cmp(&b.0));
+            assert_eq!(got, expected, "{len} items");
+        }
     }
 }
