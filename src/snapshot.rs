@@ -501,6 +501,8 @@ impl ControllerRevision {
 pub(crate) struct NodePods {
     order: Vec<usize>,
     start: Vec<u32>,
+    /// Some node has more than one pod.
+    crowded: bool,
 }
 
 impl Default for NodePods {
@@ -514,24 +516,36 @@ impl NodePods {
     /// Group `(node, pod)` pairs by node (a counting sort: no per-node allocation).
     /// Pairs of one node keep their order (the sort is stable).
     pub(crate) fn group(nodes: usize, pairs: &[(u32, usize)]) -> NodePods {
-        let mut start = vec![0u32; nodes + 1];
+        // Counts go one slot ahead of where each node's list starts, so that after the
+        // prefix sum `start[n + 1]` is where node n's next pod goes; placing the pods moves it
+        // to where node n ends, which is where node n + 1 starts.
+        let mut start = vec![0u32; nodes + 2];
         for &(n, _) in pairs {
-            start[n as usize + 1] += 1;
+            start[n as usize + 2] += 1;
         }
-        for n in 0..nodes {
-            start[n + 1] += start[n];
+        let crowded = start.iter().any(|&c| c > 1);
+        for n in 2..start.len() {
+            start[n] += start[n - 1];
         }
-        let mut fill = start.clone();
         let mut order = vec![0usize; pairs.len()];
         for &(n, i) in pairs {
-            order[fill[n as usize] as usize] = i;
-            fill[n as usize] += 1;
+            let slot = &mut start[n as usize + 1];
+            order[*slot as usize] = i;
+            *slot += 1;
         }
-        NodePods { order, start }
+        start.pop();
+        NodePods {
+            order,
+            start,
+            crowded,
+        }
     }
 
     /// Sort each node's pods by `cmp`.
     pub(crate) fn sort_each(&mut self, cmp: impl Fn(usize, usize) -> std::cmp::Ordering) {
+        if !self.crowded {
+            return;
+        }
         for n in 0..self.start.len() - 1 {
             let list = &mut self.order[self.start[n] as usize..self.start[n + 1] as usize];
             if list.len() > 1 {
