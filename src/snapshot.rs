@@ -626,7 +626,7 @@ pub struct Snapshot {
     pods_by_daemon_set: HashMap<(String, String), Vec<usize>>,
     /// The same pods as `(node position, pod index)`, sorted, for those whose target node
     /// is in the snapshot: a DaemonSet's pods on one node are found by binary search.
-    daemon_set_pods_by_node: HashMap<(String, String), Vec<(u32, u32)>>,
+    daemon_set_pods_by_node: HashMap<String, HashMap<String, Vec<(u32, u32)>>>,
     /// Pod indexes without a controller, by namespace.
     orphans: HashMap<String, Vec<usize>>,
     /// Interned labels, taints and resources of the nodes, for fast matching.
@@ -907,18 +907,20 @@ impl Snapshot {
             .map(|(i, &n)| (n, i))
             .collect();
         let pods_on = NodePods::group(nodes.len(), &located);
-        let daemon_set_pods_by_node = pods_by_daemon_set
-            .iter()
-            .map(|(key, list)| {
-                let mut by_node: Vec<(u32, u32)> = list
-                    .iter()
-                    .filter(|&&i| pod_nodes[i] != NO_NODE)
-                    .map(|&i| (pod_nodes[i], i as u32))
-                    .collect();
-                by_node.sort_unstable();
-                (key.clone(), by_node)
-            })
-            .collect();
+        let mut daemon_set_pods_by_node: HashMap<String, HashMap<String, Vec<(u32, u32)>>> =
+            HashMap::new();
+        for ((namespace, name), list) in &pods_by_daemon_set {
+            let mut by_node: Vec<(u32, u32)> = list
+                .iter()
+                .filter(|&&i| pod_nodes[i] != NO_NODE)
+                .map(|&i| (pod_nodes[i], i as u32))
+                .collect();
+            by_node.sort_unstable();
+            daemon_set_pods_by_node
+                .entry(namespace.clone())
+                .or_default()
+                .insert(name.clone(), by_node);
+        }
         let node_names = std::sync::Arc::new(nodes.iter().map(|n| n.name.clone()).collect());
         Ok(Snapshot {
             node_names,
@@ -1071,7 +1073,8 @@ impl Snapshot {
     /// node is in the snapshot, as `(node position, pod index)` in that order.
     pub(crate) fn daemon_set_pods_by_node(&self, namespace: &str, name: &str) -> &[(u32, u32)] {
         self.daemon_set_pods_by_node
-            .get(&(namespace.to_string(), name.to_string()))
+            .get(namespace)
+            .and_then(|by_name| by_name.get(name))
             .map_or(&[][..], Vec::as_slice)
     }
 
