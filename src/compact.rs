@@ -683,7 +683,8 @@ impl Matcher {
     }
 
     /// [`Matcher::decide`] for node `n` of a matcher [prepared](Matcher::prepare) as
-    /// `prepared`, with whether the pod surely fits there.
+    /// `prepared`, with whether the pod surely fits there. Only for a node whose index entries
+    /// are current (not [stale](NodeIndex::is_stale)): the bits of a replaced node are not.
     #[inline]
     pub(crate) fn decide_prepared(
         &self,

@@ -501,7 +501,7 @@ impl ControllerRevision {
 pub(crate) struct NodePods {
     order: Vec<usize>,
     start: Vec<u32>,
-    /// Some node has more than one pod.
+    /// Some node has more than one pod (fixed when grouped: the grouping is never edited).
     crowded: bool,
 }
 
