@@ -608,11 +608,19 @@ impl Matcher {
                 any
             }
         };
-        Some(Prepared {
-            selector,
-            affinity,
-            fits: self.fit_bits(idx),
-        })
+        let fits = self.fit_bits(idx);
+        // One byte per node: the three bits a node is decided by, read together.
+        let mut verdicts = Vec::with_capacity(nodes);
+        let words = selector.words.iter().zip(&affinity.words).zip(&fits.words);
+        for (w, ((&sel, &aff), &fit)) in words.enumerate() {
+            let count = (nodes - w * 64).min(64);
+            verdicts.extend((0..count).map(|b| {
+                (sel >> b & 1) as u8 * SELECTOR_OK
+                    | (aff >> b & 1) as u8 * AFFINITY_OK
+                    | (fit >> b & 1) as u8 * SURELY_FITS
+            }));
+        }
+        Some(Prepared { verdicts })
     }
 
     /// [`Matcher::mark`] for requirement `r`: an `In` or `NotIn` looks its value up in a
@@ -692,8 +700,9 @@ impl Matcher {
         prepared: &Prepared,
         n: usize,
     ) -> (NodeDecision, bool) {
-        let affinity = prepared.affinity.get(n);
-        let verdict = if !prepared.selector.get(n) {
+        let bits = prepared.verdicts[n];
+        let affinity = bits & AFFINITY_OK != 0;
+        let verdict = if bits & SELECTOR_OK == 0 {
             (false, false, Some(affinity))
         } else if !affinity {
             (false, false, Some(false))
@@ -701,7 +710,10 @@ impl Matcher {
             let (schedule, execute) = self.taint_verdict(idx, n);
             (schedule, execute, Some(true))
         };
-        (self.decide_with(idx, n, "", verdict), prepared.fits.get(n))
+        (
+            self.decide_with(idx, n, "", verdict),
+            bits & SURELY_FITS != 0,
+        )
     }
 
     /// The decision for node `n` named `name`, fit aside, with the same reasons in the same
@@ -898,10 +910,13 @@ impl NodeBits {
 /// ([`Matcher::prepare`]).
 #[derive(Debug)]
 pub(crate) struct Prepared {
-    /// Every node selector entry matches.
-    selector: NodeBits,
-    /// The required node affinity matches (or there is none).
-    affinity: NodeBits,
-    /// [`Matcher::surely_fits`].
-    fits: NodeBits,
+    /// Per node: `SELECTOR_OK`, `AFFINITY_OK` and `SURELY_FITS` bits.
+    verdicts: Vec<u8>,
 }
+
+/// Every node selector entry matches.
+const SELECTOR_OK: u8 = 1;
+/// The required node affinity matches (or there is none).
+const AFFINITY_OK: u8 = 2;
+/// [`Matcher::surely_fits`].
+const SURELY_FITS: u8 = 4;

@@ -186,6 +186,9 @@ pub(crate) struct Claimer<'a> {
     owners: Vec<u8>,
     /// Per label class: 0 unknown, 1 the selector matches, 2 it does not.
     classes: Vec<u8>,
+    /// The last answer and what it depends on (owner class, label class, being deleted):
+    /// a DaemonSet's pods mostly share all three.
+    last: Option<(u32, u32, bool, Ownership)>,
 }
 
 /// The owner class is in the DaemonSet's namespace and controlled by it.
@@ -204,6 +207,7 @@ impl<'a> Claimer<'a> {
             index,
             owners: vec![0; index.owner_rep.len()],
             classes: vec![0; index.class_rep.len()],
+            last: None,
         }
     }
 
@@ -241,12 +245,22 @@ impl<'a> Claimer<'a> {
     // upstream: controller_ref_manager.go ClaimPods
     pub(crate) fn ownership(&mut self, i: usize) -> Ownership {
         let deleting = self.index.flags[i] & DELETING != 0;
-        let controlled = match self.standing(i) {
-            OWN => Some(true),
-            ORPHAN => None,
-            _ => return Ownership::Ignore,
+        let key = (self.index.owner[i], self.index.class[i], deleting);
+        if let Some((owner, class, del, answer)) = self.last
+            && (owner, class, del) == key
+        {
+            return answer;
+        }
+        let answer = match self.standing(i) {
+            OWN => self
+                .ds
+                .ownership_given(true, Some(true), || self.selector_matches(i), deleting),
+            ORPHAN => self
+                .ds
+                .ownership_given(true, None, || self.selector_matches(i), deleting),
+            _ => Ownership::Ignore,
         };
-        let ds = self.ds;
-        ds.ownership_given(true, controlled, || self.selector_matches(i), deleting)
+        self.last = Some((key.0, key.1, key.2, answer));
+        answer
     }
 }
