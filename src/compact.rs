@@ -615,9 +615,9 @@ impl Matcher {
         for (w, ((&sel, &aff), &fit)) in words.enumerate() {
             let count = (nodes - w * 64).min(64);
             verdicts.extend((0..count).map(|b| {
-                (sel >> b & 1) as u8 * SELECTOR_OK
-                    | (aff >> b & 1) as u8 * AFFINITY_OK
-                    | (fit >> b & 1) as u8 * SURELY_FITS
+                ((sel >> b & 1) as u8 * SELECTOR_OK)
+                    | ((aff >> b & 1) as u8 * AFFINITY_OK)
+                    | ((fit >> b & 1) as u8 * SURELY_FITS)
             }));
         }
         Some(Prepared { verdicts })
