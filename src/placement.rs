@@ -639,8 +639,8 @@ pub(crate) struct Fit<'a> {
     /// The owner classes of the DaemonSet's own pods (usually one).
     own_classes: Cow<'a, [u32]>,
     /// The pods whose controller is a DaemonSet of this name, by node
-    /// ([`Snapshot::daemon_set_pods_by_node`]).
-    by_node: &'a [(u32, u32)],
+    /// ([`Snapshot::daemon_set_pods_by_node`]), looked up when first needed.
+    by_node: std::cell::OnceCell<&'a [(u32, u32)]>,
     /// The reason lists built so far, by signature.
     memo: ReasonMemo,
 }
@@ -679,7 +679,7 @@ impl<'a> Fit<'a> {
             snapshot,
             requests,
             own_classes,
-            by_node: snapshot.daemon_set_pods_by_node(&ds.namespace, &ds.name),
+            by_node: std::cell::OnceCell::new(),
             memo: ReasonMemo::default(),
         }
     }
@@ -713,8 +713,12 @@ impl<'a> Fit<'a> {
 
     /// The live pods of this DaemonSet bound to node `index`, in pod order.
     fn own_on(&self, index: usize) -> impl Iterator<Item = usize> + '_ {
-        let start = self.by_node.partition_point(|&(n, _)| (n as usize) < index);
-        self.by_node[start..]
+        let by_node = *self.by_node.get_or_init(|| {
+            self.snapshot
+                .daemon_set_pods_by_node(&self.ds.namespace, &self.ds.name)
+        });
+        let start = by_node.partition_point(|&(n, _)| (n as usize) < index);
+        by_node[start..]
             .iter()
             .take_while(move |&&(n, _)| n as usize == index)
             .map(|&(_, p)| p as usize)
