@@ -516,19 +516,25 @@ impl Matcher {
             return true;
         }
         for &(at, wanted) in &self.requests {
-            let free = match at {
-                KeyRef::Missing => return false,
-                KeyRef::Column(c) => idx.free[c as usize][n],
-                KeyRef::Search(res) => match idx.alloc(n, res) {
-                    Some(alloc) => alloc.nanos().saturating_sub(idx.used_nanos(n, res)),
-                    None => return false,
-                },
-            };
-            if free == NO_FREE || wanted > free {
+            if Matcher::free_nanos(idx, n, at).is_none_or(|free| wanted > free) {
                 return false;
             }
         }
         flags & POD_ROOM != 0
+    }
+
+    /// What node `n` has free of the resource found at `at`, in nanos; `None` when it does
+    /// not list the resource.
+    fn free_nanos(idx: &NodeIndex, n: usize, at: KeyRef) -> Option<i128> {
+        let free = match at {
+            KeyRef::Missing => return None,
+            KeyRef::Column(c) => idx.free[c as usize][n],
+            KeyRef::Search(res) => idx
+                .alloc(n, res)?
+                .nanos()
+                .saturating_sub(idx.used_nanos(n, res)),
+        };
+        (free != NO_FREE).then_some(free)
     }
 
     fn requirement_matches(idx: &NodeIndex, n: usize, r: &Requirement) -> bool {
@@ -667,12 +673,9 @@ impl Matcher {
                         });
                     }
                 }
-                KeyRef::Search(res) => {
+                KeyRef::Search(_) => {
                     for n in 0..nodes {
-                        let free = idx
-                            .alloc(n, res)
-                            .map(|alloc| alloc.nanos().saturating_sub(idx.used_nanos(n, res)));
-                        let ok = free.is_some_and(|f| f != NO_FREE && wanted <= f);
+                        let ok = Matcher::free_nanos(idx, n, at).is_some_and(|f| wanted <= f);
                         room.set(n, room.get(n) && ok);
                     }
                 }
