@@ -251,15 +251,14 @@ impl<'a> Claimer<'a> {
         {
             return answer;
         }
-        let answer = match self.standing(i) {
-            OWN => self
-                .ds
-                .ownership_given(true, Some(true), || self.selector_matches(i), deleting),
-            ORPHAN => self
-                .ds
-                .ownership_given(true, None, || self.selector_matches(i), deleting),
-            _ => Ownership::Ignore,
+        // Another namespace or controller: `Some(false)`, which claims nothing.
+        let controlled = match self.standing(i) {
+            OWN => Some(true),
+            ORPHAN => None,
+            _ => Some(false),
         };
+        let ds = self.ds;
+        let answer = ds.ownership_given(true, controlled, || self.selector_matches(i), deleting);
         self.last = Some((key.0, key.1, key.2, answer));
         answer
     }

@@ -232,12 +232,12 @@ impl Replanner {
     /// Each DaemonSet's claimed pods on node `n`, when every DaemonSet has at most one there,
     /// current and running; `None` otherwise.
     fn simple_node_pods(&self, n: usize) -> Option<Vec<Vec<usize>>> {
-        let on_node: Vec<usize> = self.snapshot.pods_on(n).collect();
+        let on_node = self.snapshot.pods_on(n);
         self.entries
             .iter()
             .zip(&self.own_classes)
             .map(|((ds, p), own)| {
-                let pods = claimed_on(&self.snapshot, ds, own, &on_node);
+                let pods = claimed_on(&self.snapshot, ds, own, on_node);
                 let simple = pods.len() <= 1
                     && pods.iter().all(|&i| {
                         let pod = &self.snapshot.pods()[i];

@@ -622,11 +622,8 @@ pub struct Snapshot {
     usage: Vec<NodeUsage>,
     /// Pod indexes grouped by the position of their target node, in pod order.
     pods_on: NodePods,
-    /// Pod indexes whose controller is a DaemonSet, by (namespace, DaemonSet name).
-    pods_by_daemon_set: HashMap<(String, String), Vec<usize>>,
-    /// The same pods as `(node position, pod index)`, sorted, for those whose target node
-    /// is in the snapshot: a DaemonSet's pods on one node are found by binary search.
-    daemon_set_pods_by_node: HashMap<String, HashMap<String, Vec<(u32, u32)>>>,
+    /// The pods whose controller is a DaemonSet, by namespace and DaemonSet name.
+    daemon_set_pods: HashMap<String, HashMap<String, DaemonSetPods>>,
     /// Pod indexes without a controller, by namespace.
     orphans: HashMap<String, Vec<usize>>,
     /// Interned labels, taints and resources of the nodes, for fast matching.
@@ -646,6 +643,16 @@ pub struct Snapshot {
     daemon_requests: Vec<(u32, crate::Quantity)>,
     /// Owner and label classes and status bits of the pods.
     pod_index: crate::pod_index::PodIndex,
+}
+
+/// The pods whose controller is one DaemonSet (by namespace and name).
+#[derive(Debug, Clone, Default)]
+struct DaemonSetPods {
+    /// Pod indexes, in pod order.
+    pods: Vec<usize>,
+    /// `(node position, pod index)`, sorted, for those whose target node is in the
+    /// snapshot: the pods on one node are found by binary search.
+    by_node: Vec<(u32, u32)>,
 }
 
 /// Stable sort of large objects without copying half of them aside (what `sort_by` does):
@@ -808,7 +815,7 @@ impl Snapshot {
         let mut resource_names: Vec<String> = Vec::new();
         let mut requested: Vec<(u32, u32, crate::Quantity)> = Vec::new();
         let mut daemon_pod_requests: Vec<(u32, u32, crate::Quantity)> = Vec::new();
-        let mut pods_by_daemon_set: HashMap<(String, String), Vec<usize>> = HashMap::new();
+        let mut daemon_set_pods: HashMap<String, HashMap<String, DaemonSetPods>> = HashMap::new();
         let mut orphans: HashMap<String, Vec<usize>> = HashMap::new();
         let mut pod_nodes = vec![NO_NODE; pods.len()];
         let mut pod_hashes = vec![NO_HASH; pods.len()];
@@ -827,15 +834,13 @@ impl Snapshot {
                 };
             }
             match &pod.controller {
-                Some(c) if c.kind == "DaemonSet" => {
-                    let key = (pod.namespace.clone(), c.name.clone());
-                    match pods_by_daemon_set.get_mut(&key) {
-                        Some(list) => list.push(i),
-                        None => {
-                            pods_by_daemon_set.insert(key, vec![i]);
-                        }
-                    }
-                }
+                Some(c) if c.kind == "DaemonSet" => daemon_set_pods
+                    .entry(pod.namespace.clone())
+                    .or_default()
+                    .entry(c.name.clone())
+                    .or_default()
+                    .pods
+                    .push(i),
                 Some(_) => {}
                 None => match orphans.get_mut(&pod.namespace) {
                     Some(list) => list.push(i),
@@ -907,19 +912,12 @@ impl Snapshot {
             .map(|(i, &n)| (n, i))
             .collect();
         let pods_on = NodePods::group(nodes.len(), &located);
-        let mut daemon_set_pods_by_node: HashMap<String, HashMap<String, Vec<(u32, u32)>>> =
-            HashMap::new();
-        for ((namespace, name), list) in &pods_by_daemon_set {
-            let mut by_node: Vec<(u32, u32)> = list
-                .iter()
+        for set in daemon_set_pods.values_mut().flat_map(HashMap::values_mut) {
+            set.by_node = (set.pods.iter())
                 .filter(|&&i| pod_nodes[i] != NO_NODE)
                 .map(|&i| (pod_nodes[i], i as u32))
                 .collect();
-            by_node.sort_unstable();
-            daemon_set_pods_by_node
-                .entry(namespace.clone())
-                .or_default()
-                .insert(name.clone(), by_node);
+            set.by_node.sort_unstable();
         }
         let node_names = std::sync::Arc::new(nodes.iter().map(|n| n.name.clone()).collect());
         Ok(Snapshot {
@@ -930,8 +928,7 @@ impl Snapshot {
             revisions,
             usage,
             pods_on,
-            pods_by_daemon_set,
-            daemon_set_pods_by_node,
+            daemon_set_pods,
             orphans,
             compact,
             pod_nodes,
@@ -1058,13 +1055,17 @@ impl Snapshot {
         &self.daemon_requests[start..end]
     }
 
+    /// The pods whose controller is a DaemonSet named `name` in `namespace`.
+    fn daemon_set_pods(&self, namespace: &str, name: &str) -> Option<&DaemonSetPods> {
+        self.daemon_set_pods.get(namespace)?.get(name)
+    }
+
     /// Pods whose controller is a DaemonSet named `name` in `namespace`, and the orphans of
     /// that namespace: the only pods a DaemonSet can claim.
     pub(crate) fn claim_candidates(&self, namespace: &str, name: &str) -> (&[usize], &[usize]) {
         let owned = self
-            .pods_by_daemon_set
-            .get(&(namespace.to_string(), name.to_string()))
-            .map_or(&[][..], Vec::as_slice);
+            .daemon_set_pods(namespace, name)
+            .map_or(&[][..], |set| set.pods.as_slice());
         let orphans = self.orphans.get(namespace).map_or(&[][..], Vec::as_slice);
         (owned, orphans)
     }
@@ -1072,16 +1073,14 @@ impl Snapshot {
     /// The pods whose controller is a DaemonSet named `name` in `namespace` and whose target
     /// node is in the snapshot, as `(node position, pod index)` in that order.
     pub(crate) fn daemon_set_pods_by_node(&self, namespace: &str, name: &str) -> &[(u32, u32)] {
-        self.daemon_set_pods_by_node
-            .get(namespace)
-            .and_then(|by_name| by_name.get(name))
-            .map_or(&[][..], Vec::as_slice)
+        self.daemon_set_pods(namespace, name)
+            .map_or(&[][..], |set| set.by_node.as_slice())
     }
 
     /// The pods whose target node is node `n` of the snapshot, in pod order.
     #[inline]
-    pub(crate) fn pods_on(&self, n: usize) -> impl Iterator<Item = usize> + '_ {
-        self.pods_on.get(n).iter().copied()
+    pub(crate) fn pods_on(&self, n: usize) -> &[usize] {
+        self.pods_on.get(n)
     }
 }
 
