@@ -17,6 +17,7 @@ use crate::quantity::{Quantity, QuantityFormat};
 use crate::selector::{NodeSelectorOperator, NodeSelectorRequirement};
 use crate::snapshot::{Node, NodeUsage};
 use crate::spec::DaemonSet;
+use crate::strmap::Str;
 use crate::taints::{Taint, TaintEffect};
 
 /// The id of a string the index does not hold.
@@ -25,8 +26,8 @@ pub(crate) const MISSING: u32 = u32::MAX;
 /// The interned view of a snapshot's nodes.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct NodeIndex {
-    strings: HashMap<String, u32>,
-    names: Vec<Arc<str>>,
+    strings: HashMap<Str, u32>,
+    names: Vec<Str>,
     ints: Vec<Option<i64>>,
     label_start: Vec<u32>,
     labels: Vec<(u32, u32)>,
@@ -118,13 +119,14 @@ enum KeyRef {
 }
 
 impl NodeIndex {
-    fn intern(&mut self, s: &str) -> u32 {
-        if let Some(&id) = self.strings.get(s) {
+    /// The id of `s`; a new string shares the caller's text.
+    fn intern(&mut self, s: &Str) -> u32 {
+        if let Some(&id) = self.strings.get(s.as_str()) {
             return id;
         }
         let id = self.ints.len() as u32;
-        self.strings.insert(s.to_string(), id);
-        self.names.push(Arc::from(s));
+        self.strings.insert(s.clone(), id);
+        self.names.push(s.clone());
         self.ints.push(s.parse::<i64>().ok());
         id
     }
@@ -141,7 +143,7 @@ impl NodeIndex {
         nodes: &[Node],
         usage: &[NodeUsage],
         requested: &[(u32, u32, Quantity)],
-        resource_names: &[String],
+        resource_names: &[Str],
     ) -> NodeIndex {
         let mut requested = requested.iter().peekable();
         let mut idx = NodeIndex::default();
@@ -298,7 +300,7 @@ impl NodeIndex {
     }
 
     /// The string with id `id`, shared.
-    pub(crate) fn string(&self, id: u32) -> &Arc<str> {
+    pub(crate) fn string(&self, id: u32) -> &Str {
         &self.names[id as usize]
     }
 
@@ -796,7 +798,7 @@ impl Matcher {
                     reasons.push(Reason::NodeSelectorMismatch {
                         key: Arc::clone(key),
                         wanted: Arc::clone(wanted),
-                        found: (found != MISSING).then(|| Arc::clone(&idx.names[found as usize])),
+                        found: (found != MISSING).then(|| idx.names[found as usize].to_arc()),
                     });
                 }
                 AFFINITY => reasons.push(Reason::NodeAffinityMismatch),

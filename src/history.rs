@@ -323,7 +323,7 @@ impl RevisionToCreate {
 
 fn render_revision(ds: &DaemonSet, create: &RevisionToCreate) -> serde_json::Value {
     let mut labels = ds.template.labels.clone();
-    labels.insert(REVISION_HASH_LABEL.into(), create.hash.clone());
+    labels.insert(REVISION_HASH_LABEL.into(), create.hash.as_str().into());
     let mut template = ds.template.raw.clone();
     if let Some(obj) = template.as_object_mut() {
         obj.insert("$patch".into(), "replace".into());
@@ -377,7 +377,10 @@ pub fn rollout_history(ds: &DaemonSet, snapshot: &Snapshot) -> Vec<HistoryEntry>
         .into_iter()
         .map(|r| HistoryEntry {
             revision: r.revision,
-            change_cause: r.annotations.get("kubernetes.io/change-cause").cloned(),
+            change_cause: r
+                .annotations
+                .get("kubernetes.io/change-cause")
+                .map(|v| v.to_string()),
             name: r.name.clone(),
             hash: r.hash().to_string(),
         })

@@ -69,6 +69,7 @@ pub mod sim;
 mod snapshot;
 mod spec;
 mod status;
+mod strmap;
 pub mod synth;
 mod taints;
 mod validation;
@@ -103,6 +104,7 @@ pub use spec::{
     UpdateStrategy,
 };
 pub use status::{DaemonSetStatus, RolloutStatus};
+pub use strmap::{Iter as StrMapIter, Str, StrMap};
 pub use taints::{
     Taint, TaintEffect, Toleration, TolerationOperator, default_daemon_tolerations, keys,
 };

@@ -669,7 +669,7 @@ impl<'a> Fit<'a> {
                 let name = if id == MISSING_ID {
                     Arc::from(res.as_str())
                 } else {
-                    Arc::clone(idx.string(id))
+                    idx.string(id).to_arc()
                 };
                 (id, name, *q)
             })
@@ -931,7 +931,7 @@ mod fast_path_tests {
             let mut used = crate::resources::ResourceList::new();
             for p in &bound {
                 for (r, q) in p.requests() {
-                    let e = used.entry(r).or_insert(zero);
+                    let e = used.get_or_insert(r, zero);
                     *e = e.saturating_add(q);
                 }
             }
@@ -1031,12 +1031,12 @@ mod fast_path_tests {
             });
             for (i, node) in cluster.nodes.iter_mut().enumerate() {
                 node.labels
-                    .insert("cores".into(), ((i * 7) % 17).to_string());
+                    .insert("cores".into(), ((i * 7) % 17).to_string().into());
                 if i % 11 == 0 {
                     node.allocatable.clear();
                 }
                 if i % 13 == 0 {
-                    node.allocatable.shift_remove("pods");
+                    node.allocatable.remove("pods");
                 }
                 // Memory as a manifest would write it: free amounts then print as `Mi`.
                 if i % 7 == 0 && node.allocatable.contains_key("memory") {
@@ -1047,7 +1047,8 @@ mod fast_path_tests {
                 if i % 29 == 3 {
                     let rare = if i % 2 == 0 { "yes" } else { "no" };
                     node.labels.insert("rare".into(), rare.into());
-                    node.labels.insert("rare-count".into(), (i % 5).to_string());
+                    node.labels
+                        .insert("rare-count".into(), (i % 5).to_string().into());
                     node.allocatable
                         .insert("example.com/dongle".into(), crate::Quantity::from_units(1));
                 }

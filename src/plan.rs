@@ -63,9 +63,12 @@ impl CreatePod {
     pub fn render(&self, ds: &DaemonSet) -> serde_json::Value {
         let template = &ds.template;
         let mut labels = template.labels.clone();
-        labels.insert(REVISION_HASH_LABEL.into(), self.revision_hash.clone());
+        labels.insert(
+            REVISION_HASH_LABEL.into(),
+            self.revision_hash.as_str().into(),
+        );
         if let Some(g) = ds.template_generation {
-            labels.insert(TEMPLATE_GENERATION_LABEL.into(), g.to_string());
+            labels.insert(TEMPLATE_GENERATION_LABEL.into(), g.to_string().into());
         }
         let mut owner = serde_json::Map::new();
         owner.insert("apiVersion".into(), "apps/v1".into());
@@ -360,7 +363,7 @@ pub struct NodeEntry<'p> {
 /// Everything one sync decides. Built by [`plan`](crate::plan).
 #[derive(Debug, Clone)]
 pub struct Plan {
-    pub(crate) node_names: Arc<Vec<String>>,
+    pub(crate) node_names: Arc<Vec<crate::strmap::Str>>,
     pub(crate) decisions: Vec<NodeDecision>,
     pub(crate) creates: Vec<CreatePod>,
     pub(crate) deletes: Vec<DeletePod>,

@@ -9,6 +9,8 @@
 
 use std::collections::HashMap;
 
+use crate::strmap::Str;
+
 use crate::Timestamp;
 use crate::snapshot::Pod;
 use crate::spec::{DaemonSet, Ownership};
@@ -30,9 +32,9 @@ pub(crate) struct PodIndex {
     /// Per owner class: a pod of that class.
     owner_rep: Vec<u32>,
     /// The owner classes whose controller is a DaemonSet, by namespace and DaemonSet name.
-    daemon_set_classes: HashMap<String, HashMap<String, Vec<u32>>>,
+    daemon_set_classes: HashMap<Str, HashMap<Str, Vec<u32>>>,
     /// The owner class of the pods without a controller, by namespace.
-    orphan_classes: HashMap<String, u32>,
+    orphan_classes: HashMap<Str, u32>,
     /// Per pod: its label class.
     class: Vec<u32>,
     /// Per label class: a pod of that class.
@@ -133,8 +135,8 @@ impl PodIndex {
     /// The owner classes `ds` controls (usually one).
     pub(crate) fn classes_of(&self, ds: &DaemonSet, pods: &[Pod]) -> Vec<u32> {
         self.daemon_set_classes
-            .get(&ds.namespace)
-            .and_then(|by_name| by_name.get(&ds.name))
+            .get(ds.namespace.as_str())
+            .and_then(|by_name| by_name.get(ds.name.as_str()))
             .into_iter()
             .flatten()
             .copied()

@@ -73,7 +73,7 @@ pub(crate) fn claim(ds: &DaemonSet, snapshot: &Snapshot) -> Claim {
     let mut claimer = Claimer::new(ds, pods, facts);
     for &i in owned.iter().chain(orphans) {
         let pod_ref = || PodRef {
-            namespace: pods[i].namespace.clone(),
+            namespace: pods[i].namespace.to_string(),
             name: pods[i].name.clone(),
         };
         match claimer.ownership(i) {
@@ -547,7 +547,7 @@ pub(crate) fn sync(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Pl
     // Strict fit: nodes that get no pod because it cannot fit there.
     plan.stuck
         .extend(managed.blocked.iter().map(|&n| StuckReason::DoesNotFit {
-            node: snapshot.nodes()[n].name.clone(),
+            node: snapshot.nodes()[n].name.to_string(),
             reasons: decisions[n].reasons.clone(),
         }));
 
@@ -566,7 +566,7 @@ pub(crate) fn sync(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Pl
             .filter(|&&i| pods[i].revision_hash() != Some(hash.as_str()))
             .map(|&i| Relabel {
                 pod: PodRef {
-                    namespace: pods[i].namespace.clone(),
+                    namespace: pods[i].namespace.to_string(),
                     name: pods[i].name.clone(),
                 },
                 hash: hash.clone(),
@@ -584,7 +584,7 @@ pub(crate) fn sync(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Pl
     plan.creates = creates
         .iter()
         .map(|&(n, reason)| CreatePod {
-            node: node_names[n].name.clone(),
+            node: node_names[n].name.to_string(),
             reason,
             batch: batches.next().unwrap_or(0),
             revision_hash: hash.clone(),
@@ -595,7 +595,7 @@ pub(crate) fn sync(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Pl
         .iter()
         .map(|&(i, reason)| DeletePod {
             pod: pods[i].name.clone(),
-            namespace: pods[i].namespace.clone(),
+            namespace: pods[i].namespace.to_string(),
             node: pods[i].target_node().map(str::to_string),
             reason,
         })

@@ -283,7 +283,7 @@ impl Replanner {
                 .retain(|d| d.node.as_deref() != Some(node.name.as_str()));
             if decision.should_run && pods.is_empty() {
                 plan.creates.push(CreatePod {
-                    node: node.name.clone(),
+                    node: node.name.to_string(),
                     reason: CreateReason::Missing,
                     batch: 0,
                     revision_hash: plan.revision_hash.clone(),
@@ -295,8 +295,8 @@ impl Replanner {
                     let pod = &snapshot.pods()[i];
                     plan.deletes.push(DeletePod {
                         pod: pod.name.clone(),
-                        namespace: pod.namespace.clone(),
-                        node: Some(node.name.clone()),
+                        namespace: pod.namespace.to_string(),
+                        node: Some(node.name.to_string()),
                         reason: DeleteReason::NotEligible,
                     });
                 }

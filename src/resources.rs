@@ -1,14 +1,14 @@
 //! Resource lists, container ports and a pod's effective request.
 
-use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::api;
 use crate::error::{FieldError, quoted};
 use crate::quantity::Quantity;
+use crate::strmap::Str;
 
 /// Resource names to quantities (`cpu: 100m`, `memory: 128Mi`, `nvidia.com/gpu: 1`).
-pub type ResourceList = IndexMap<String, Quantity>;
+pub type ResourceList = crate::strmap::StrMap<Quantity>;
 
 /// The protocol of a port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -63,7 +63,7 @@ pub struct ContainerPort {
 #[serde(rename_all = "camelCase")]
 pub struct Container {
     /// The container name.
-    pub name: String,
+    pub name: Str,
     /// `resources.requests`.
     pub requests: ResourceList,
     /// `resources.limits`.
@@ -138,14 +138,14 @@ pub(crate) fn host_ports(
 
 fn add_into(total: &mut ResourceList, list: &ResourceList) {
     for (name, q) in list {
-        let slot = total.entry(name.clone()).or_insert(Quantity::ZERO);
+        let slot = total.get_or_insert(name.clone(), Quantity::ZERO);
         *slot = slot.saturating_add(*q);
     }
 }
 
 fn max_into(total: &mut ResourceList, list: &ResourceList) {
     for (name, q) in list {
-        let slot = total.entry(name.clone()).or_insert(Quantity::ZERO);
+        let slot = total.get_or_insert(name.clone(), Quantity::ZERO);
         if *q > *slot {
             *slot = *q;
         }
@@ -202,7 +202,7 @@ pub(crate) fn parse_resource_list(
                         "must be greater than or equal to 0",
                     ));
                 }
-                out.insert(name.clone(), q);
+                out.insert(name.into(), q);
             }
             Err(e) => errors.push(FieldError::invalid(path, quoted(text), e.to_string())),
         }
@@ -315,7 +315,7 @@ pub(crate) fn parse_containers(
             }
         }
         out.push(Container {
-            name,
+            name: name.into(),
             requests,
             limits,
             ports,

@@ -589,7 +589,7 @@ fn surge_blockers(
         if !requested.is_zero() && *requested > free {
             stuck.push(StuckReason::SurgeInsufficientResource {
                 node: e.name.to_string(),
-                resource: res.clone(),
+                resource: res.to_string(),
             });
             return;
         }

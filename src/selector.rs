@@ -1,7 +1,6 @@
 //! Label selectors (over pod labels) and node selectors (required node affinity), compiled
 //! once from their API form and then matched many times without allocating.
 
-use indexmap::IndexMap;
 use serde::Serialize;
 use std::fmt;
 
@@ -10,7 +9,7 @@ use crate::error::{FieldError, quoted};
 use crate::validation::{check_labels, check_qualified_name, label_value_errors};
 
 /// Labels of an object: keys to values, in the order they were written.
-pub type Labels = IndexMap<String, String>;
+pub type Labels = crate::strmap::StrMap<crate::strmap::Str>;
 
 /// Operators of a [`LabelSelectorRequirement`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -83,8 +82,10 @@ impl LabelSelector {
             && self.match_expressions.iter().all(|r| {
                 let found = labels.get(&r.key);
                 match r.operator {
-                    SelectorOperator::In => found.is_some_and(|v| r.values.contains(v)),
-                    SelectorOperator::NotIn => found.is_none_or(|v| !r.values.contains(v)),
+                    SelectorOperator::In => found.is_some_and(|v| r.values.iter().any(|x| x == v)),
+                    SelectorOperator::NotIn => {
+                        found.is_none_or(|v| !r.values.iter().any(|x| x == v))
+                    }
                     SelectorOperator::Exists => found.is_some(),
                     SelectorOperator::DoesNotExist => found.is_none(),
                 }
@@ -100,7 +101,7 @@ impl LabelSelector {
         let mut out = LabelSelector::default();
         if let Some(labels) = &raw.match_labels {
             check_labels(labels, &format!("{field}.matchLabels"), errors);
-            out.match_labels = labels.clone();
+            out.match_labels = labels.iter().collect();
         }
         // upstream: apimachinery ValidateLabelSelectorRequirement (operator, key, values)
         for (i, req) in raw.match_expressions.iter().flatten().enumerate() {
@@ -242,13 +243,13 @@ impl NodeSelectorRequirement {
                 if self.values.is_empty() {
                     return None;
                 }
-                found.is_some_and(|v| self.values.contains(v))
+                found.is_some_and(|v| self.values.iter().any(|x| x == v))
             }
             NodeSelectorOperator::NotIn => {
                 if self.values.is_empty() {
                     return None;
                 }
-                found.is_none_or(|v| !self.values.contains(v))
+                found.is_none_or(|v| !self.values.iter().any(|x| x == v))
             }
             NodeSelectorOperator::Exists => {
                 if !self.values.is_empty() {

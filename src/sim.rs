@@ -46,6 +46,7 @@ use crate::snapshot::{
     ControllerRevision, Node, NodeCondition, OwnerRef, Pod, PodPhase, ReadyCondition, Snapshot,
 };
 use crate::spec::{DaemonSet, REVISION_HASH_LABEL, TEMPLATE_GENERATION_LABEL};
+use crate::strmap::Str;
 use crate::taints::{Taint, TaintEffect, keys};
 use crate::{Timestamp, plan};
 
@@ -103,7 +104,7 @@ pub struct Outcome {
 /// An in-memory cluster that executes plans.
 #[derive(Debug, Clone)]
 pub struct Cluster {
-    nodes: BTreeMap<String, Node>,
+    nodes: BTreeMap<Str, Node>,
     pods: BTreeMap<(String, String), SimPod>,
     revisions: BTreeMap<(String, String), ControllerRevision>,
     now: Timestamp,
@@ -141,7 +142,7 @@ impl Cluster {
                     ready_at: starting.then(|| add(now, config.ready_after)),
                     gone_at: p.deletion_timestamp.map(|_| now),
                 };
-                ((p.namespace.clone(), p.name.clone()), sim)
+                ((p.namespace.to_string(), p.name.clone()), sim)
             })
             .collect();
         let revisions = snapshot
@@ -234,7 +235,7 @@ impl Cluster {
             {
                 p.pod
                     .labels
-                    .insert(REVISION_HASH_LABEL.into(), r.hash.clone());
+                    .insert(REVISION_HASH_LABEL.into(), r.hash.as_str().into());
             }
         }
         let revisions = plan.revisions();
@@ -247,7 +248,7 @@ impl Cluster {
             );
             rev.labels = ds.template().labels.clone();
             rev.labels
-                .insert(REVISION_HASH_LABEL.into(), create.hash.clone());
+                .insert(REVISION_HASH_LABEL.into(), create.hash.as_str().into());
             rev.controller = Some(owner_ref(ds));
             rev.creation_timestamp = Some(self.now);
             self.revisions
@@ -275,16 +276,16 @@ impl Cluster {
         let mut pod = Pod::new(ds.namespace(), name.clone());
         pod.uid = Some(format!("sim-uid-{}", self.counter));
         pod.labels = ds.template().labels.clone();
-        pod.labels
-            .insert(REVISION_HASH_LABEL.into(), hash.to_string());
+        pod.labels.insert(REVISION_HASH_LABEL.into(), hash.into());
         if let Some(g) = ds.template_generation() {
             pod.labels
-                .insert(TEMPLATE_GENERATION_LABEL.into(), g.to_string());
+                .insert(TEMPLATE_GENERATION_LABEL.into(), g.to_string().into());
         }
         pod.controller = Some(owner_ref(ds));
         pod.creation_timestamp = Some(self.now);
-        pod.node_name = Some(node.to_string());
-        pod.pinned_node = Some(node.to_string());
+        let node = Str::from(node);
+        pod.node_name = Some(node.clone());
+        pod.pinned_node = Some(node);
         pod.host_network = spec.host_network;
         pod.containers = spec.containers.clone();
         pod.init_containers = spec.init_containers.clone();
@@ -293,7 +294,7 @@ impl Cluster {
         pod.phase = PodPhase::Pending;
         let ready_at = add(self.now, self.config.ready_after);
         self.pods.insert(
-            (pod.namespace.clone(), name.clone()),
+            (pod.namespace.to_string(), name.clone()),
             SimPod {
                 pod,
                 ready_at: Some(ready_at),
@@ -470,7 +471,7 @@ impl Cluster {
         let Some(n) = self.nodes.get_mut(node) else {
             return false;
         };
-        n.labels.shift_remove(key).is_some()
+        n.labels.remove(key).is_some()
     }
 
     /// Add a taint to a node.
@@ -498,8 +499,8 @@ fn owner_ref(ds: &DaemonSet) -> OwnerRef {
     OwnerRef {
         api_version: "apps/v1".into(),
         kind: "DaemonSet".into(),
-        name: ds.name().to_string(),
-        uid: ds.uid().map(str::to_string),
+        name: ds.name().into(),
+        uid: ds.uid().map(Str::from),
         controller: true,
     }
 }

@@ -9,6 +9,7 @@ use crate::error::{Error, FieldError, quoted};
 use crate::resources::{self, Container, HostPort, ResourceList};
 use crate::selector::{Labels, NodeSelector};
 use crate::spec::{build_pod_spec, parse_time};
+use crate::strmap::{Interner, Str};
 use crate::taints::Taint;
 use crate::validation::{check_labels, qualified_name_errors};
 
@@ -18,9 +19,9 @@ use crate::validation::{check_labels, qualified_name_errors};
 pub struct NodeCondition {
     /// The condition type.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: Str,
     /// `True`, `False` or `Unknown`.
-    pub status: String,
+    pub status: Str,
     /// When the status last changed.
     pub last_transition_time: Option<Timestamp>,
 }
@@ -39,7 +40,7 @@ pub struct NodeCondition {
 #[non_exhaustive]
 pub struct Node {
     /// `metadata.name`.
-    pub name: String,
+    pub name: Str,
     /// `metadata.labels`.
     pub labels: Labels,
     /// `spec.taints`.
@@ -56,7 +57,7 @@ pub struct Node {
 
 impl Node {
     /// A node with this name and nothing else.
-    pub fn new(name: impl Into<String>) -> Node {
+    pub fn new(name: impl Into<Str>) -> Node {
         Node {
             name: name.into(),
             labels: Labels::new(),
@@ -85,10 +86,14 @@ impl Node {
         self.conditions.shrink_to_fit();
     }
 
-    pub(crate) fn from_doc(doc: &api::NodeDoc, errors: &mut Vec<FieldError>) -> Node {
+    pub(crate) fn from_doc(
+        doc: &api::NodeDoc,
+        words: &mut Interner,
+        errors: &mut Vec<FieldError>,
+    ) -> Node {
         let name = doc.metadata.name.clone().unwrap_or_default();
         check_name(&name, errors);
-        let labels = doc.metadata.labels.clone().unwrap_or_default();
+        let labels = words.labels(doc.metadata.labels.iter().flatten());
         check_labels(&labels, "metadata.labels", errors);
         let spec = doc.spec.clone().unwrap_or_default();
         let mut taints = Vec::new();
@@ -98,26 +103,26 @@ impl Node {
             }
         }
         let status = doc.status.clone().unwrap_or_default();
-        let allocatable = resources::parse_resource_list(
+        let allocatable = words.keys(resources::parse_resource_list(
             status.allocatable.as_ref(),
             "status.allocatable",
             false,
             errors,
-        );
-        let capacity = resources::parse_resource_list(
+        ));
+        let capacity = words.keys(resources::parse_resource_list(
             status.capacity.as_ref(),
             "status.capacity",
             false,
             errors,
-        );
+        ));
         let conditions = status
             .conditions
             .iter()
             .flatten()
             .enumerate()
             .map(|(i, c)| NodeCondition {
-                kind: c.type_.clone().unwrap_or_default(),
-                status: c.status.clone().unwrap_or_default(),
+                kind: words.get(c.type_.as_deref().unwrap_or_default()),
+                status: words.get(c.status.as_deref().unwrap_or_default()),
                 last_transition_time: parse_time(
                     c.last_transition_time.as_deref(),
                     &format!("status.conditions[{i}].lastTransitionTime"),
@@ -126,7 +131,7 @@ impl Node {
             })
             .collect();
         Node {
-            name,
+            name: name.into(),
             labels,
             taints,
             unschedulable: spec.unschedulable.unwrap_or(false),
@@ -187,35 +192,42 @@ impl PodPhase {
 #[serde(rename_all = "camelCase")]
 pub struct OwnerRef {
     /// `apiVersion` of the owner.
-    pub api_version: String,
+    pub api_version: Str,
     /// `kind` of the owner.
-    pub kind: String,
+    pub kind: Str,
     /// `name` of the owner.
-    pub name: String,
+    pub name: Str,
     /// `uid` of the owner, when given.
-    pub uid: Option<String>,
+    pub uid: Option<Str>,
     /// Whether this reference is the controller.
     pub controller: bool,
 }
 
 impl OwnerRef {
-    fn from_api(r: &api::OwnerReference) -> OwnerRef {
+    fn from_api(r: &api::OwnerReference, words: &mut Interner) -> OwnerRef {
         OwnerRef {
-            api_version: r.api_version.clone().unwrap_or_default(),
-            kind: r.kind.clone().unwrap_or_default(),
-            name: r.name.clone().unwrap_or_default(),
-            uid: r.uid.clone().filter(|u| !u.is_empty()),
+            api_version: words.get(r.api_version.as_deref().unwrap_or_default()),
+            kind: words.get(r.kind.as_deref().unwrap_or_default()),
+            name: words.get(r.name.as_deref().unwrap_or_default()),
+            uid: r
+                .uid
+                .as_deref()
+                .filter(|u| !u.is_empty())
+                .map(|u| words.get(u)),
             controller: r.controller.unwrap_or(false),
         }
     }
 }
 
 /// The controller reference among an object's owner references.
-fn controller_of(refs: Option<&Vec<api::OwnerReference>>) -> Option<OwnerRef> {
+fn controller_of(
+    refs: Option<&Vec<api::OwnerReference>>,
+    words: &mut Interner,
+) -> Option<OwnerRef> {
     refs?
         .iter()
         .find(|r| r.controller == Some(true))
-        .map(OwnerRef::from_api)
+        .map(|r| OwnerRef::from_api(r, words))
 }
 
 /// A pod's `Ready` condition.
@@ -236,7 +248,7 @@ pub struct Pod {
     /// `metadata.name`.
     pub name: String,
     /// `metadata.namespace` (`default` when absent).
-    pub namespace: String,
+    pub namespace: Str,
     /// `metadata.uid`.
     pub uid: Option<String>,
     /// `metadata.labels`.
@@ -248,9 +260,9 @@ pub struct Pod {
     /// `metadata.deletionTimestamp`.
     pub deletion_timestamp: Option<Timestamp>,
     /// `spec.nodeName`: the node the pod is bound to.
-    pub node_name: Option<String>,
+    pub node_name: Option<Str>,
     /// The node the pod is pinned to by `matchFields metadata.name In [node]` affinity.
-    pub pinned_node: Option<String>,
+    pub pinned_node: Option<Str>,
     /// `spec.hostNetwork`.
     pub host_network: bool,
     /// `spec.containers`.
@@ -269,7 +281,7 @@ pub struct Pod {
 
 impl Pod {
     /// A running pod with this namespace and name and nothing else.
-    pub fn new(namespace: impl Into<String>, name: impl Into<String>) -> Pod {
+    pub fn new(namespace: impl Into<Str>, name: impl Into<String>) -> Pod {
         Pod {
             name: name.into(),
             namespace: namespace.into(),
@@ -315,7 +327,7 @@ impl Pod {
     pub fn revision_hash(&self) -> Option<&str> {
         self.labels
             .get(crate::spec::REVISION_HASH_LABEL)
-            .map(String::as_str)
+            .map(|v| v.as_str())
     }
 
     /// The effective request of this pod.
@@ -342,11 +354,15 @@ impl Pod {
         }
     }
 
-    pub(crate) fn from_doc(doc: &api::PodDoc, errors: &mut Vec<FieldError>) -> Pod {
+    pub(crate) fn from_doc(
+        doc: &api::PodDoc,
+        words: &mut Interner,
+        errors: &mut Vec<FieldError>,
+    ) -> Pod {
         let meta = &doc.metadata;
         let name = meta.name.clone().unwrap_or_default();
         check_name(&name, errors);
-        let labels = meta.labels.clone().unwrap_or_default();
+        let labels = words.labels(meta.labels.iter().flatten());
         check_labels(&labels, "metadata.labels", errors);
         let empty = api::PodSpec::default();
         let spec_raw = doc.spec.as_ref().unwrap_or(&empty);
@@ -359,7 +375,13 @@ impl Pod {
                     .as_ref()
             })
             .and_then(|r| NodeSelector::lenient(r).pinned_node().map(str::to_string));
-        let spec = build_pod_spec(spec_raw, "spec", false, errors);
+        let mut spec = build_pod_spec(spec_raw, "spec", false, errors);
+        for c in spec.containers.iter_mut().chain(&mut spec.init_containers) {
+            c.name = words.get(&c.name);
+            c.requests = words.keys(std::mem::take(&mut c.requests));
+            c.limits = words.keys(std::mem::take(&mut c.limits));
+        }
+        spec.overhead = words.keys(std::mem::take(&mut spec.overhead));
         let status = doc.status.clone().unwrap_or_default();
         let ready = status
             .conditions
@@ -377,14 +399,15 @@ impl Pod {
             });
         Pod {
             name,
-            namespace: meta
-                .namespace
-                .clone()
-                .filter(|n| !n.is_empty())
-                .unwrap_or_else(|| "default".into()),
+            namespace: words.get(
+                meta.namespace
+                    .as_deref()
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or("default"),
+            ),
             uid: meta.uid.clone().filter(|u| !u.is_empty()),
             labels,
-            controller: controller_of(meta.owner_references.as_ref()),
+            controller: controller_of(meta.owner_references.as_ref(), words),
             creation_timestamp: parse_time(
                 meta.creation_timestamp.as_deref(),
                 "metadata.creationTimestamp",
@@ -395,8 +418,8 @@ impl Pod {
                 "metadata.deletionTimestamp",
                 errors,
             ),
-            node_name: spec.node_name,
-            pinned_node,
+            node_name: spec.node_name.map(|n| words.get(&n)),
+            pinned_node: pinned_node.map(|n| words.get(&n)),
             host_network: spec.host_network,
             containers: spec.containers,
             init_containers: spec.init_containers,
@@ -465,7 +488,7 @@ impl ControllerRevision {
     pub fn hash(&self) -> &str {
         self.labels
             .get(crate::spec::REVISION_HASH_LABEL)
-            .map_or(self.name.as_str(), String::as_str)
+            .map_or(self.name.as_str(), |v| v.as_str())
     }
 
     pub(crate) fn from_doc(
@@ -482,9 +505,9 @@ impl ControllerRevision {
                 .clone()
                 .filter(|n| !n.is_empty())
                 .unwrap_or_else(|| "default".into()),
-            labels: meta.labels.clone().unwrap_or_default(),
-            annotations: meta.annotations.clone().unwrap_or_default(),
-            controller: controller_of(meta.owner_references.as_ref()),
+            labels: meta.labels.iter().flatten().collect(),
+            annotations: meta.annotations.iter().flatten().collect(),
+            controller: controller_of(meta.owner_references.as_ref(), &mut Interner::default()),
             revision: doc.revision.unwrap_or(0),
             data: doc.data.clone().unwrap_or(serde_json::Value::Null),
             creation_timestamp: parse_time(
@@ -615,17 +638,17 @@ pub(crate) struct NodeUsage {
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
     nodes: Vec<Node>,
-    node_names: std::sync::Arc<Vec<String>>,
-    node_index: HashMap<String, usize>,
+    node_names: std::sync::Arc<Vec<Str>>,
+    node_index: HashMap<Str, usize>,
     pods: Vec<Pod>,
     revisions: Vec<ControllerRevision>,
     usage: Vec<NodeUsage>,
     /// Pod indexes grouped by the position of their target node, in pod order.
     pods_on: NodePods,
     /// The pods whose controller is a DaemonSet, by namespace and DaemonSet name.
-    daemon_set_pods: HashMap<String, HashMap<String, DaemonSetPods>>,
+    daemon_set_pods: HashMap<Str, HashMap<Str, DaemonSetPods>>,
     /// Pod indexes without a controller, by namespace.
-    orphans: HashMap<String, Vec<usize>>,
+    orphans: HashMap<Str, Vec<usize>>,
     /// Interned labels, taints and resources of the nodes, for fast matching.
     compact: crate::compact::NodeIndex,
     /// Per pod: the position of its target node, or `NO_NODE`.
@@ -701,18 +724,19 @@ impl Snapshot {
         let mut nodes = Vec::new();
         let mut pods = Vec::new();
         let mut revisions = Vec::new();
+        let mut words = Interner::default();
         for document in documents {
             for object in document.objects {
                 let mut errors = Vec::new();
                 let (kind, name) = match object {
                     api::Object::Node(doc) => {
-                        let node = Node::from_doc(&doc, &mut errors);
-                        let name = node.name.clone();
+                        let node = Node::from_doc(&doc, &mut words, &mut errors);
+                        let name = node.name.to_string();
                         nodes.push(node);
                         ("Node", name)
                     }
                     api::Object::Pod(doc) => {
-                        let pod = Pod::from_doc(&doc, &mut errors);
+                        let pod = Pod::from_doc(&doc, &mut words, &mut errors);
                         let name = pod.name.clone();
                         pods.push(pod);
                         ("Pod", name)
@@ -752,7 +776,7 @@ impl Snapshot {
             if pair[0].name == pair[1].name {
                 return Err(Error::Duplicate {
                     kind: "Node".into(),
-                    name: pair[0].name.clone(),
+                    name: pair[0].name.to_string(),
                 });
             }
         }
@@ -771,7 +795,7 @@ impl Snapshot {
                 if let Some(e) = qualified_name_errors(key).into_iter().next() {
                     return Err(Error::Invalid {
                         kind: "Node".into(),
-                        name: node.name.clone(),
+                        name: node.name.to_string(),
                         errors: vec![FieldError::invalid("metadata.labels", quoted(key), e)],
                     });
                 }
@@ -803,7 +827,7 @@ impl Snapshot {
         // lists reserved while they were built.
         nodes.iter_mut().for_each(Node::shrink_to_fit);
         pods.iter_mut().for_each(Pod::shrink_to_fit);
-        let node_index: HashMap<String, usize> = nodes
+        let node_index: HashMap<Str, usize> = nodes
             .iter()
             .enumerate()
             .map(|(i, n)| (n.name.clone(), i))
@@ -811,12 +835,12 @@ impl Snapshot {
         let mut usage = vec![NodeUsage::default(); nodes.len()];
         // What live pods bound to a node request, as `(node, resource, amount)` in pod order,
         // resource names numbered in `resource_names`; the same for DaemonSet pods by pod.
-        let mut resource_ids: HashMap<String, u32> = HashMap::new();
-        let mut resource_names: Vec<String> = Vec::new();
+        let mut resource_ids: HashMap<Str, u32> = HashMap::new();
+        let mut resource_names: Vec<Str> = Vec::new();
         let mut requested: Vec<(u32, u32, crate::Quantity)> = Vec::new();
         let mut daemon_pod_requests: Vec<(u32, u32, crate::Quantity)> = Vec::new();
-        let mut daemon_set_pods: HashMap<String, HashMap<String, DaemonSetPods>> = HashMap::new();
-        let mut orphans: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut daemon_set_pods: HashMap<Str, HashMap<Str, DaemonSetPods>> = HashMap::new();
+        let mut orphans: HashMap<Str, Vec<usize>> = HashMap::new();
         let mut pod_nodes = vec![NO_NODE; pods.len()];
         let mut pod_hashes = vec![NO_HASH; pods.len()];
         let mut hash_ids: HashMap<String, u32> = HashMap::new();
@@ -961,7 +985,7 @@ impl Snapshot {
         &self.revisions
     }
 
-    pub(crate) fn node_names(&self) -> std::sync::Arc<Vec<String>> {
+    pub(crate) fn node_names(&self) -> std::sync::Arc<Vec<Str>> {
         std::sync::Arc::clone(&self.node_names)
     }
 

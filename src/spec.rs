@@ -382,9 +382,9 @@ impl DaemonSet {
                 e,
             ));
         }
-        let labels = meta.labels.clone().unwrap_or_default();
+        let labels: Labels = meta.labels.iter().flatten().collect();
         check_labels(&labels, "metadata.labels", &mut errors);
-        let annotations = meta.annotations.clone().unwrap_or_default();
+        let annotations: Labels = meta.annotations.iter().flatten().collect();
         check_annotations(&annotations, "metadata.annotations", &mut errors);
         let deletion_timestamp = parse_time(
             meta.deletion_timestamp.as_deref(),
@@ -398,11 +398,13 @@ impl DaemonSet {
         // upstream: validation.go ValidateDaemonSetSpec
         let empty_template = api::PodTemplate::default();
         let template_raw = spec.template.as_ref().unwrap_or(&empty_template);
-        let template_labels = template_raw
+        let template_labels: Labels = template_raw
             .metadata
             .as_ref()
-            .and_then(|m| m.labels.clone())
-            .unwrap_or_default();
+            .and_then(|m| m.labels.as_ref())
+            .into_iter()
+            .flatten()
+            .collect();
         let selector = match &spec.selector {
             None => {
                 errors.push(FieldError::required("spec.selector", ""));
@@ -798,7 +800,10 @@ impl DaemonSet {
 /// The error for template labels the selector does not match, the value printed as JSON with
 /// sorted keys (as the API server prints a Go map).
 fn selector_mismatch(labels: &Labels) -> FieldError {
-    let sorted: std::collections::BTreeMap<&String, &String> = labels.iter().collect();
+    let sorted: std::collections::BTreeMap<&str, &str> = labels
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     FieldError::invalid(
         "spec.template.metadata.labels",
         serde_json::to_string(&sorted).unwrap_or_default(),
@@ -1008,9 +1013,9 @@ fn build_template(
     errors: &mut Vec<FieldError>,
 ) -> PodTemplate {
     let meta = raw.metadata.clone().unwrap_or_default();
-    let labels = meta.labels.clone().unwrap_or_default();
+    let labels: Labels = meta.labels.iter().flatten().collect();
     check_labels(&labels, "spec.template.metadata.labels", errors);
-    let annotations = meta.annotations.clone().unwrap_or_default();
+    let annotations: Labels = meta.annotations.iter().flatten().collect();
     check_annotations(&annotations, "spec.template.metadata.annotations", errors);
     let empty = api::PodSpec::default();
     let spec_raw = raw.spec.as_ref().unwrap_or(&empty);
@@ -1086,7 +1091,7 @@ pub(crate) fn build_pod_spec(
         validate,
         errors,
     );
-    let node_selector = raw.node_selector.clone().unwrap_or_default();
+    let node_selector: Labels = raw.node_selector.iter().flatten().collect();
     if validate {
         check_labels(&node_selector, &format!("{field}.nodeSelector"), errors);
     }

@@ -23,6 +23,7 @@ use crate::resources::{Container, ResourceList};
 use crate::selector::Labels;
 use crate::snapshot::{Node, NodeCondition, OwnerRef, Pod, PodPhase, ReadyCondition};
 use crate::spec::{DaemonSet, REVISION_HASH_LABEL};
+use crate::strmap::{Interner, Str};
 use crate::taints::{Taint, TaintEffect, keys};
 use crate::{Snapshot, Timestamp};
 
@@ -123,8 +124,10 @@ pub fn cluster(shape: &ClusterShape) -> GeneratedCluster {
         pods: Vec::new(),
     };
     let t0: Timestamp = Timestamp::from_second(1_767_225_600).unwrap_or(Timestamp::UNIX_EPOCH);
+    // Repeated keys and values are shared, as a parsed cluster shares them.
+    let mut words = Interner::default();
     for i in 0..shape.nodes {
-        let name = format!("node-{i:06}");
+        let name = Str::from(format!("node-{i:06}"));
         let mut node = Node::new(name.clone());
         let pool = *rng.pick(POOLS);
         let (itype, cpus, mem) = *rng.pick(INSTANCE_TYPES);
@@ -132,29 +135,22 @@ pub fn cluster(shape: &ClusterShape) -> GeneratedCluster {
         let control_plane = i % 500 == 0;
         node.labels.reserve_exact(10);
         let l = &mut node.labels;
-        l.insert("kubernetes.io/hostname".into(), name.clone());
-        l.insert(
-            "kubernetes.io/os".into(),
-            if rng.chance(97) { "linux" } else { "windows" }.into(),
-        );
-        l.insert("kubernetes.io/arch".into(), arch.into());
-        l.insert("topology.kubernetes.io/region".into(), "region-1".into());
-        l.insert(
-            "topology.kubernetes.io/zone".into(),
-            (*rng.pick(ZONES)).into(),
-        );
-        l.insert("node.kubernetes.io/instance-type".into(), itype.into());
-        l.insert("pool".into(), pool.into());
-        l.insert("rack".into(), format!("rack-{}", rng.below(50)));
-        l.insert(
-            "disk".into(),
-            if rng.chance(60) { "ssd" } else { "hdd" }.into(),
-        );
+        let w = &mut words;
+        l.insert(w.get("kubernetes.io/hostname"), name.clone());
+        let os = if rng.chance(97) { "linux" } else { "windows" };
+        l.insert(w.get("kubernetes.io/os"), w.get(os));
+        l.insert(w.get("kubernetes.io/arch"), w.get(arch));
+        l.insert(w.get("topology.kubernetes.io/region"), w.get("region-1"));
+        let zone = *rng.pick(ZONES);
+        l.insert(w.get("topology.kubernetes.io/zone"), w.get(zone));
+        l.insert(w.get("node.kubernetes.io/instance-type"), w.get(itype));
+        l.insert(w.get("pool"), w.get(pool));
+        let rack = format!("rack-{}", rng.below(50));
+        l.insert(w.get("rack"), w.get(&rack));
+        let disk = if rng.chance(60) { "ssd" } else { "hdd" };
+        l.insert(w.get("disk"), w.get(disk));
         if control_plane {
-            l.insert(
-                "node-role.kubernetes.io/control-plane".into(),
-                String::new(),
-            );
+            l.insert(w.get("node-role.kubernetes.io/control-plane"), w.get(""));
             node.taints.push(Taint::new(
                 "node-role.kubernetes.io/control-plane",
                 "",
@@ -168,7 +164,7 @@ pub fn cluster(shape: &ClusterShape) -> GeneratedCluster {
                 TaintEffect::NoSchedule,
             ));
             node.allocatable
-                .insert("nvidia.com/gpu".into(), Quantity::from_units(4));
+                .insert(words.get("nvidia.com/gpu"), Quantity::from_units(4));
         }
         if pool == "compute" && rng.chance(30) {
             node.taints
@@ -186,42 +182,41 @@ pub fn cluster(shape: &ClusterShape) -> GeneratedCluster {
             node.taints
                 .push(Taint::new(keys::UNSCHEDULABLE, "", TaintEffect::NoSchedule));
         }
-        node.allocatable
-            .insert("cpu".into(), cpu_milli(cpus * 1000 - 100));
-        node.allocatable.insert("memory".into(), gib(mem - 1));
-        node.allocatable
-            .insert("pods".into(), Quantity::from_units(110));
-        node.allocatable
-            .insert("ephemeral-storage".into(), gib(100));
+        let a = &mut node.allocatable;
+        a.insert(words.get("cpu"), cpu_milli(cpus * 1000 - 100));
+        a.insert(words.get("memory"), gib(mem - 1));
+        a.insert(words.get("pods"), Quantity::from_units(110));
+        a.insert(words.get("ephemeral-storage"), gib(100));
         node.allocatable.sort_keys();
         node.allocatable.shrink_to_fit();
         node.capacity = node.allocatable.clone();
         node.conditions.push(NodeCondition {
-            kind: "Ready".into(),
-            status: if not_ready { "False" } else { "True" }.into(),
+            kind: words.get("Ready"),
+            status: words.get(if not_ready { "False" } else { "True" }),
             last_transition_time: Some(t0),
         });
         let others = rng.below(shape.max_other_pods_per_node as u64 + 1);
         for j in 0..others {
-            let mut pod = Pod::new("apps", format!("web-{i:06}-{j}"));
-            pod.labels.insert("app".into(), "web".into());
+            let mut pod = Pod::new(words.get("apps"), format!("web-{i:06}-{j}"));
+            pod.labels.reserve_exact(1);
+            pod.labels.insert(words.get("app"), words.get("web"));
             pod.controller = Some(OwnerRef {
-                api_version: "apps/v1".into(),
-                kind: "ReplicaSet".into(),
-                name: "web-5d4f8".into(),
-                uid: Some("rs-uid".into()),
+                api_version: words.get("apps/v1"),
+                kind: words.get("ReplicaSet"),
+                name: words.get("web-5d4f8"),
+                uid: Some(words.get("rs-uid")),
                 controller: true,
             });
             pod.node_name = Some(name.clone());
             pod.creation_timestamp = Some(t0);
             let mut requests = ResourceList::with_capacity(2);
-            requests.insert("cpu".into(), cpu_milli(100 * (1 + rng.below(5) as i64)));
+            requests.insert(words.get("cpu"), cpu_milli(100 * (1 + rng.below(5) as i64)));
             requests.insert(
-                "memory".into(),
+                words.get("memory"),
                 Quantity::parse(&format!("{}Mi", 128 * (1 + rng.below(8)))).unwrap_or_default(),
             );
             pod.containers = vec![Container {
-                name: "web".into(),
+                name: words.get("web"),
                 requests,
                 limits: ResourceList::new(),
                 ports: Vec::new(),
@@ -296,25 +291,28 @@ pub fn daemon_set_updated(variant: usize) -> DaemonSet {
 pub fn daemon_pods(ds: &DaemonSet, nodes: &[Node], hash: &str, ready_since: Timestamp) -> Vec<Pod> {
     let options = Options::at(ready_since);
     let mut out = Vec::with_capacity(nodes.len());
+    let hash_key = Str::from(REVISION_HASH_LABEL);
+    let hash_value = Str::from(hash);
+    let namespace = Str::from(ds.namespace());
+    let owner = OwnerRef {
+        api_version: "apps/v1".into(),
+        kind: "DaemonSet".into(),
+        name: ds.name().into(),
+        uid: ds.uid().map(Str::from),
+        controller: true,
+    };
     for node in nodes {
         if !node_decision(ds, node, &options).should_run {
             continue;
         }
-        let mut pod = Pod::new(ds.namespace(), format!("{}-{}", ds.name(), node.name));
+        let mut pod = Pod::new(namespace.clone(), format!("{}-{}", ds.name(), node.name));
         pod.uid = Some(format!("uid-{}-{}", ds.name(), node.name));
         let template = &ds.template().labels;
         pod.labels = Labels::with_capacity(template.len() + 1);
         pod.labels
             .extend(template.iter().map(|(k, v)| (k.clone(), v.clone())));
-        pod.labels
-            .insert(REVISION_HASH_LABEL.into(), hash.to_string());
-        pod.controller = Some(OwnerRef {
-            api_version: "apps/v1".into(),
-            kind: "DaemonSet".into(),
-            name: ds.name().to_string(),
-            uid: ds.uid().map(str::to_string),
-            controller: true,
-        });
+        pod.labels.insert(hash_key.clone(), hash_value.clone());
+        pod.controller = Some(owner.clone());
         pod.creation_timestamp = Some(ready_since);
         pod.node_name = Some(node.name.clone());
         pod.containers = ds.template().spec.containers.clone();

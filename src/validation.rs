@@ -102,12 +102,13 @@ pub(crate) fn label_value_errors(s: &str) -> Vec<String> {
 }
 
 /// Check a label map: keys are qualified names, values valid label values.
-pub(crate) fn check_labels<'a>(
-    labels: impl IntoIterator<Item = (&'a String, &'a String)>,
+pub(crate) fn check_labels<K: AsRef<str>, V: AsRef<str>>(
+    labels: impl IntoIterator<Item = (K, V)>,
     field: &str,
     errors: &mut Vec<FieldError>,
 ) {
     for (key, value) in labels {
+        let (key, value) = (key.as_ref(), value.as_ref());
         for e in qualified_name_errors(key) {
             errors.push(FieldError::invalid(field, quoted(key), e));
         }
@@ -119,13 +120,14 @@ pub(crate) fn check_labels<'a>(
 
 /// Check annotation keys: qualified names, case-insensitively.
 // upstream: apimachinery ValidateAnnotations
-pub(crate) fn check_annotations<'a>(
-    annotations: impl IntoIterator<Item = (&'a String, &'a String)>,
+pub(crate) fn check_annotations<K: AsRef<str>, V: AsRef<str>>(
+    annotations: impl IntoIterator<Item = (K, V)>,
     field: &str,
     errors: &mut Vec<FieldError>,
 ) {
     let mut total = 0usize;
     for (key, value) in annotations {
+        let (key, value) = (key.as_ref(), value.as_ref());
         for e in qualified_name_errors(&key.to_ascii_lowercase()) {
             errors.push(FieldError::invalid(field, quoted(key), e));
         }

@@ -335,7 +335,7 @@ fn run(mut pod: core::Pod, node: &str, uid: &str) -> core::Pod {
     pod.metadata.uid = Some(uid.to_string());
     pod.metadata.creation_timestamp =
         Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(t0()));
-    pod.spec.as_mut().unwrap().node_name = Some(node.to_string());
+    pod.spec.as_mut().unwrap().node_name = Some(node.into());
     pod.status = Some(
         serde_json::from_value(serde_json::json!({
             "phase": "Running",

@@ -104,7 +104,7 @@ fn running_on(ds: &DaemonSet, snapshot: &Snapshot) -> Vec<String> {
         .iter()
         .zip(placement(ds, snapshot, &options()))
         .filter(|(_, d)| d.should_run)
-        .map(|(n, _)| n.name.clone())
+        .map(|(n, _)| n.name.to_string())
         .collect()
 }
 
@@ -1236,7 +1236,7 @@ containers:
     let requests: Vec<(String, String)> = ds
         .pod_requests()
         .iter()
-        .map(|(k, v)| (k.clone(), v.to_string()))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     // cpu: max(init 1 + sidecar started before it (none), 200m + 200m + sidecar 50m) = 1;
     // memory: max(64Mi, 100Mi + 100Mi + 32Mi) = 232Mi.
@@ -1508,7 +1508,7 @@ impl Seen {
         let decisions = snapshot
             .nodes()
             .iter()
-            .map(|n| n.name.clone())
+            .map(|n| n.name.to_string())
             .zip(placement(ds, &snapshot, &options()))
             .collect();
         Seen { decisions }
@@ -1873,7 +1873,7 @@ containers: [{name: a, image: a, ports: [{containerPort: 9100, protocol: UDP}]}]
                     node.labels.insert("disk".into(), d.into());
                 }
                 if let Some(t) = tier {
-                    node.labels.insert("tier".into(), t.to_string());
+                    node.labels.insert("tier".into(), t.to_string().into());
                 }
                 let catalogue = [
                     Taint::new("dedicated", "x", TaintEffect::NoSchedule),
@@ -1909,7 +1909,7 @@ containers: [{name: a, image: a, ports: [{containerPort: 9100, protocol: UDP}]}]
         )
             .prop_map(move |(node, cpu, port, terminal, own)| {
                 let mut pod = Pod::new("ops", format!("p{index}"));
-                pod.node_name = Some(format!("n{node}"));
+                pod.node_name = Some(format!("n{node}").into());
                 if terminal {
                     pod.phase = PodPhase::Succeeded;
                 }
@@ -1959,7 +1959,7 @@ containers: [{name: a, image: a, ports: [{containerPort: 9100, protocol: UDP}]}]
         snapshot
             .nodes()
             .iter()
-            .map(|n| n.name.clone())
+            .map(|n| n.name.to_string())
             .zip(placement(ds, &snapshot, &options()))
             .collect()
     }

@@ -213,13 +213,13 @@ fn build_pods(specs: &[PodSpec], nodes: usize, old_hash: &str, new_hash: &str) -
             } else {
                 format!("gone-{}", s.node)
             };
-            p.node_name = Some(node);
+            p.node_name = Some(node.into());
             p.labels.insert("app".into(), "agent".into());
             let owner = |kind: &str, name: &str| OwnerRef {
                 api_version: "apps/v1".into(),
                 kind: kind.into(),
                 name: name.into(),
-                uid: Some(format!("{name}-uid")),
+                uid: Some(format!("{name}-uid").into()),
                 controller: true,
             };
             match s.kind {

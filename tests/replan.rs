@@ -60,7 +60,7 @@ fn run(seed: u64, steps: usize) -> (usize, usize) {
                 );
             }
             2 => {
-                node.labels.insert("team".into(), format!("t{step}"));
+                node.labels.insert("team".into(), format!("t{step}").into());
             }
             3 => node
                 .taints

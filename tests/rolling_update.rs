@@ -250,7 +250,7 @@ fn unavailable_old_pods_go_even_when_new_pods_are_unavailable() {
         }
         if i < 12 {
             pod.labels
-                .insert("controller-revision-hash".into(), h1.clone());
+                .insert("controller-revision-hash".into(), h1.as_str().into());
         }
         if (10..12).contains(&i) {
             u.push(name.clone());
@@ -557,9 +557,7 @@ spec:
         .insert("pod-template-generation".into(), "6".into());
     // node-3: no labels beyond the app label: old.
     let bare = c.pod("node-3", "x", Ready::Since(0), 0);
-    c.pod_mut(&bare)
-        .labels
-        .shift_remove("controller-revision-hash");
+    c.pod_mut(&bare).labels.remove("controller-revision-hash");
 
     let p = c.plan(&ds, 10);
     let mut deleted = deleted_pods(&p);

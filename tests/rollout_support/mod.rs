@@ -126,9 +126,9 @@ impl Cluster {
         let mut p = Pod::new("default", format!("foo-{node}-{:03}", self.seq));
         p.labels.insert("app".into(), "foo".into());
         p.labels
-            .insert("controller-revision-hash".into(), hash.to_string());
+            .insert("controller-revision-hash".into(), hash.into());
         p.controller = Some(owner());
-        p.node_name = Some(node.to_string());
+        p.node_name = Some(node.into());
         p.creation_timestamp = Some(at(created));
         p.phase = PodPhase::Running;
         p.ready = match ready {
@@ -195,10 +195,12 @@ impl Cluster {
             self.seq += 1;
             let mut p = Pod::new("default", format!("foo-{}-{:03}", c.node, self.seq));
             p.labels.insert("app".into(), "foo".into());
-            p.labels
-                .insert("controller-revision-hash".into(), c.revision_hash.clone());
+            p.labels.insert(
+                "controller-revision-hash".into(),
+                c.revision_hash.as_str().into(),
+            );
             p.controller = Some(owner());
-            p.pinned_node = Some(c.node.clone());
+            p.pinned_node = Some(c.node.as_str().into());
             p.creation_timestamp = Some(at(secs));
             p.phase = PodPhase::Pending;
             self.pods.push(p);
