@@ -197,6 +197,20 @@ impl NodeIndex {
         }
         idx.stale = vec![false; nodes.len()];
         idx.build_columns(nodes.len());
+        // The lists grew by pushes, to up to twice what they hold; the index lives as long
+        // as the snapshot.
+        idx.labels.shrink_to_fit();
+        idx.label_start.shrink_to_fit();
+        idx.taint_ids.shrink_to_fit();
+        idx.taint_start.shrink_to_fit();
+        idx.allocs.shrink_to_fit();
+        idx.alloc_start.shrink_to_fit();
+        idx.used.shrink_to_fit();
+        idx.used_start.shrink_to_fit();
+        idx.pods.shrink_to_fit();
+        idx.host_ports.shrink_to_fit();
+        idx.names.shrink_to_fit();
+        idx.ints.shrink_to_fit();
         idx
     }
 

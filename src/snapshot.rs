@@ -47,10 +47,9 @@ pub struct Node {
     pub taints: Vec<Taint>,
     /// `spec.unschedulable` (cordoned).
     pub unschedulable: bool,
-    /// `status.allocatable`.
+    /// `status.allocatable`. (`status.capacity` is validated when parsed, then dropped: the
+    /// planner, like the scheduler's fit check, reads only what is allocatable.)
     pub allocatable: ResourceList,
-    /// `status.capacity`.
-    pub capacity: ResourceList,
     /// `status.conditions`.
     pub conditions: Vec<NodeCondition>,
 }
@@ -64,7 +63,6 @@ impl Node {
             taints: Vec::new(),
             unschedulable: false,
             allocatable: ResourceList::new(),
-            capacity: ResourceList::new(),
             conditions: Vec::new(),
         }
     }
@@ -82,7 +80,6 @@ impl Node {
         self.labels.shrink_to_fit();
         self.taints.shrink_to_fit();
         self.allocatable.shrink_to_fit();
-        self.capacity.shrink_to_fit();
         self.conditions.shrink_to_fit();
     }
 
@@ -109,12 +106,8 @@ impl Node {
             false,
             errors,
         ));
-        let capacity = words.keys(resources::parse_resource_list(
-            status.capacity.as_ref(),
-            "status.capacity",
-            false,
-            errors,
-        ));
+        // Checked for bad quantities, not kept.
+        resources::parse_resource_list(status.capacity.as_ref(), "status.capacity", false, errors);
         let conditions = status
             .conditions
             .iter()
@@ -136,7 +129,6 @@ impl Node {
             taints,
             unschedulable: spec.unschedulable.unwrap_or(false),
             allocatable,
-            capacity,
             conditions,
         }
     }

@@ -189,7 +189,6 @@ pub fn cluster(shape: &ClusterShape) -> GeneratedCluster {
         a.insert(words.get("ephemeral-storage"), gib(100));
         node.allocatable.sort_keys();
         node.allocatable.shrink_to_fit();
-        node.capacity = node.allocatable.clone();
         node.conditions.push(NodeCondition {
             kind: words.get("Ready"),
             status: words.get(if not_ready { "False" } else { "True" }),
@@ -378,8 +377,9 @@ pub fn to_yaml(nodes: &[Node], pods: &[Pod]) -> String {
         }
         out.push_str("  status:\n    allocatable:\n");
         yaml_resources(&mut out, "      ", &n.allocatable);
+        // Generated nodes have no overhead: capacity is what is allocatable.
         out.push_str("    capacity:\n");
-        yaml_resources(&mut out, "      ", &n.capacity);
+        yaml_resources(&mut out, "      ", &n.allocatable);
         out.push_str("    conditions:\n");
         for c in &n.conditions {
             let _ = writeln!(

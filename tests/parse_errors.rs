@@ -735,6 +735,11 @@ fn cases() -> Vec<Case> {
             Expect::Invalid(&[(Invalid, "status.allocatable[cpu]")]),
         ),
         cluster(
+            "capacity quantity invalid (checked though not kept)",
+            "apiVersion: v1\nkind: Node\nmetadata: {name: n}\nstatus: {capacity: {memory: 2Gb}}\n".to_string(),
+            Expect::Invalid(&[(Invalid, "status.capacity[memory]")]),
+        ),
+        cluster(
             "pod creationTimestamp not a time",
             "apiVersion: v1\nkind: Pod\nmetadata: {name: p, creationTimestamp: last tuesday}\n".to_string(),
             Expect::Invalid(&[(Invalid, "metadata.creationTimestamp")]),

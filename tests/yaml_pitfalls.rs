@@ -387,7 +387,7 @@ fn kubectl_get_nodes_pods_controllerrevisions_output() {
     assert!(!b.unschedulable);
     assert_eq!(b.allocatable["cpu"].to_string(), "3920m");
     assert_eq!(b.allocatable["pods"].to_string(), "110");
-    assert_eq!(b.capacity["memory"].to_string(), "16236424Ki");
+    assert_eq!(b.allocatable["memory"].to_string(), "15622024Ki");
     assert_eq!(b.ready_status(), Some("True"));
     assert_eq!(b.conditions.len(), 4);
     assert_eq!(
