@@ -1069,7 +1069,7 @@ mod fast_path_tests {
                 if i % 5 == 2 {
                     let mut exporter = Pod::new("monitoring", format!("exporter-{i}"));
                     exporter.node_name = Some(node.name.clone());
-                    exporter.containers.push(crate::resources::Container {
+                    exporter.containers = Arc::from(vec![crate::resources::Container {
                         name: "exporter".into(),
                         requests: Default::default(),
                         limits: Default::default(),
@@ -1081,7 +1081,7 @@ mod fast_path_tests {
                             protocol: crate::resources::Protocol::Tcp,
                         }],
                         restart_policy: None,
-                    });
+                    }]);
                     pods.push(exporter);
                 }
                 // Exactly 3500m cpu free on one node in nine: the pod just fits.

@@ -78,6 +78,38 @@ impl Container {
     pub(crate) fn is_sidecar(&self) -> bool {
         self.restart_policy.as_deref() == Some("Always")
     }
+
+    /// Whether two containers are the same to the last detail, map order and quantity
+    /// format included (`==` compares maps as sets and quantities by amount), so that one
+    /// may stand for the other without changing any output.
+    pub(crate) fn identical(&self, other: &Container) -> bool {
+        fn same(a: &ResourceList, b: &ResourceList) -> bool {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b.iter())
+                    .all(|((ka, qa), (kb, qb))| ka == kb && qa == qb && qa.format() == qb.format())
+        }
+        self.name == other.name
+            && same(&self.requests, &other.requests)
+            && same(&self.limits, &other.limits)
+            && self.ports == other.ports
+            && self.restart_policy == other.restart_policy
+    }
+
+    /// A hash of what [`Container::identical`] compares.
+    pub(crate) fn fingerprint(&self, state: &mut impl std::hash::Hasher) {
+        use std::hash::Hash;
+        self.name.hash(state);
+        for list in [&self.requests, &self.limits] {
+            list.len().hash(state);
+            for (k, q) in list {
+                k.hash(state);
+                q.nanos().hash(state);
+            }
+        }
+        self.ports.hash(state);
+        self.restart_policy.hash(state);
+    }
 }
 
 /// A host port in use: what two pods on one node may not share.

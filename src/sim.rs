@@ -287,7 +287,7 @@ impl Cluster {
         pod.node_name = Some(node.clone());
         pod.pinned_node = Some(node);
         pod.host_network = spec.host_network;
-        pod.containers = spec.containers.clone();
+        pod.containers = spec.containers.clone().into();
         pod.init_containers = spec.init_containers.clone();
         pod.overhead = spec.overhead.clone();
         pod.priority = spec.priority;

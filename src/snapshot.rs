@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::Timestamp;
 use crate::api;
@@ -257,8 +258,10 @@ pub struct Pod {
     pub pinned_node: Option<Str>,
     /// `spec.hostNetwork`.
     pub host_network: bool,
-    /// `spec.containers`.
-    pub containers: Vec<Container>,
+    /// `spec.containers`: one list shared by the pods whose containers are identical (the
+    /// pods of one owner, as parsed or generated), so a large cluster stores each spec once.
+    /// Build it with `vec![...].into()`.
+    pub containers: Arc<[Container]>,
     /// `spec.initContainers`.
     pub init_containers: Vec<Container>,
     /// `spec.overhead`.
@@ -285,7 +288,7 @@ impl Pod {
             node_name: None,
             pinned_node: None,
             host_network: false,
-            containers: Vec::new(),
+            containers: Arc::from(Vec::new()),
             init_containers: Vec::new(),
             overhead: ResourceList::new(),
             priority: None,
@@ -336,13 +339,11 @@ impl Pod {
     fn shrink_to_fit(&mut self) {
         self.labels.shrink_to_fit();
         self.overhead.shrink_to_fit();
-        for list in [&mut self.containers, &mut self.init_containers] {
-            list.shrink_to_fit();
-            for c in list.iter_mut() {
-                c.requests.shrink_to_fit();
-                c.limits.shrink_to_fit();
-                c.ports.shrink_to_fit();
-            }
+        self.init_containers.shrink_to_fit();
+        for c in &mut self.init_containers {
+            c.requests.shrink_to_fit();
+            c.limits.shrink_to_fit();
+            c.ports.shrink_to_fit();
         }
     }
 
@@ -413,7 +414,7 @@ impl Pod {
             node_name: spec.node_name.map(|n| words.get(&n)),
             pinned_node: pinned_node.map(|n| words.get(&n)),
             host_network: spec.host_network,
-            containers: spec.containers,
+            containers: words.containers(spec.containers),
             init_containers: spec.init_containers,
             overhead: spec.overhead,
             priority: spec.priority,

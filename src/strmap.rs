@@ -10,7 +10,10 @@
 
 use serde::{Serialize, Serializer};
 use std::borrow::Borrow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+
+use crate::resources::Container;
 use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
@@ -156,6 +159,8 @@ impl Serialize for Str {
 #[derive(Debug, Default)]
 pub(crate) struct Interner {
     seen: HashSet<Str>,
+    /// Container lists by fingerprint, to share identical ones between pods.
+    containers: HashMap<u64, Vec<Arc<[Container]>>>,
 }
 
 impl Interner {
@@ -181,6 +186,26 @@ impl Interner {
             out.insert(k, v);
         }
         out
+    }
+
+    /// The shared copy of a pod's container list (one per distinct list: the pods of one
+    /// owner usually have identical containers).
+    pub(crate) fn containers(&mut self, list: Vec<Container>) -> Arc<[Container]> {
+        let mut hasher = std::hash::DefaultHasher::new();
+        list.len().hash(&mut hasher);
+        for c in &list {
+            c.fingerprint(&mut hasher);
+        }
+        let same = self.containers.entry(hasher.finish()).or_default();
+        let found = same.iter().find(|shared| {
+            shared.len() == list.len() && shared.iter().zip(&list).all(|(a, b)| a.identical(b))
+        });
+        if let Some(shared) = found {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<[Container]> = list.into();
+        same.push(Arc::clone(&shared));
+        shared
     }
 
     /// The same map with shared keys.
@@ -494,6 +519,36 @@ mod tests {
         assert_ne!(a, c);
         assert_ne!(a, StrMap::from([("x", 1)]));
         assert_eq!(serde_json::to_string(&b).unwrap(), r#"{"y":2,"x":1}"#);
+    }
+
+    #[test]
+    fn identical_container_lists_are_shared_and_near_misses_are_not() {
+        use crate::quantity::Quantity;
+        let container = |requests: &[(&str, &str)]| Container {
+            name: "agent".into(),
+            requests: requests
+                .iter()
+                .map(|&(k, q)| (k, Quantity::parse(q).unwrap()))
+                .collect(),
+            limits: StrMap::new(),
+            ports: Vec::new(),
+            restart_policy: None,
+        };
+        let mut i = Interner::default();
+        let a = i.containers(vec![container(&[("cpu", "1"), ("memory", "1Gi")])]);
+        let b = i.containers(vec![container(&[("cpu", "1"), ("memory", "1Gi")])]);
+        assert!(Arc::ptr_eq(&a, &b));
+        // Equal as maps and amounts, but listed or written differently: kept apart, so
+        // sharing never changes what a pod prints.
+        let reordered = i.containers(vec![container(&[("memory", "1Gi"), ("cpu", "1")])]);
+        let decimal = i.containers(vec![container(&[("cpu", "1"), ("memory", "1073741824")])]);
+        assert!(!Arc::ptr_eq(&a, &reordered) && !Arc::ptr_eq(&a, &decimal));
+        assert_eq!(*a, *reordered);
+        assert_eq!(*a, *decimal);
+        assert_eq!(decimal[0].requests["memory"].to_string(), "1073741824");
+        assert_eq!(a[0].requests["memory"].to_string(), "1Gi");
+        let two = i.containers(vec![container(&[("cpu", "1")]); 2]);
+        assert_eq!(two.len(), 2);
     }
 
     #[test]

@@ -15,6 +15,7 @@
 //! ```
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use crate::options::Options;
 use crate::placement::node_decision;
@@ -126,6 +127,7 @@ pub fn cluster(shape: &ClusterShape) -> GeneratedCluster {
     let t0: Timestamp = Timestamp::from_second(1_767_225_600).unwrap_or(Timestamp::UNIX_EPOCH);
     // Repeated keys and values are shared, as a parsed cluster shares them.
     let mut words = Interner::default();
+    let mut web_containers: Vec<Option<Arc<[Container]>>> = vec![None; 5 * 8];
     for i in 0..shape.nodes {
         let name = Str::from(format!("node-{i:06}"));
         let mut node = Node::new(name.clone());
@@ -208,19 +210,27 @@ pub fn cluster(shape: &ClusterShape) -> GeneratedCluster {
             });
             pod.node_name = Some(name.clone());
             pod.creation_timestamp = Some(t0);
-            let mut requests = ResourceList::with_capacity(2);
-            requests.insert(words.get("cpu"), cpu_milli(100 * (1 + rng.below(5) as i64)));
-            requests.insert(
-                words.get("memory"),
-                Quantity::parse(&format!("{}Mi", 128 * (1 + rng.below(8)))).unwrap_or_default(),
-            );
-            pod.containers = vec![Container {
-                name: words.get("web"),
-                requests,
-                limits: ResourceList::new(),
-                ports: Vec::new(),
-                restart_policy: None,
-            }];
+            // The web pods come in 5 x 8 request sizes; pods of one size share their
+            // container list, as the pods of one ReplicaSet template do.
+            let cpu = rng.below(5);
+            let memory = rng.below(8);
+            let shared = &mut web_containers[(cpu * 8 + memory) as usize];
+            let containers = shared.get_or_insert_with(|| {
+                let mut requests = ResourceList::with_capacity(2);
+                requests.insert(words.get("cpu"), cpu_milli(100 * (1 + cpu as i64)));
+                requests.insert(
+                    words.get("memory"),
+                    Quantity::parse(&format!("{}Mi", 128 * (1 + memory))).unwrap_or_default(),
+                );
+                Arc::from(vec![Container {
+                    name: words.get("web"),
+                    requests,
+                    limits: ResourceList::new(),
+                    ports: Vec::new(),
+                    restart_policy: None,
+                }])
+            });
+            pod.containers = Arc::clone(containers);
             pod.ready = Some(ReadyCondition {
                 ready: true,
                 last_transition_time: Some(t0),
@@ -293,6 +303,7 @@ pub fn daemon_pods(ds: &DaemonSet, nodes: &[Node], hash: &str, ready_since: Time
     let hash_key = Str::from(REVISION_HASH_LABEL);
     let hash_value = Str::from(hash);
     let namespace = Str::from(ds.namespace());
+    let containers: Arc<[Container]> = ds.template().spec.containers.clone().into();
     let owner = OwnerRef {
         api_version: "apps/v1".into(),
         kind: "DaemonSet".into(),
@@ -314,7 +325,7 @@ pub fn daemon_pods(ds: &DaemonSet, nodes: &[Node], hash: &str, ready_since: Time
         pod.controller = Some(owner.clone());
         pod.creation_timestamp = Some(ready_since);
         pod.node_name = Some(node.name.clone());
-        pod.containers = ds.template().spec.containers.clone();
+        pod.containers = Arc::clone(&containers);
         pod.phase = PodPhase::Running;
         pod.ready = Some(ReadyCondition {
             ready: true,
@@ -423,7 +434,7 @@ pub fn to_yaml(nodes: &[Node], pods: &[Pod]) -> String {
             let _ = writeln!(out, "    nodeName: {n}");
         }
         out.push_str("    containers:\n");
-        for c in &p.containers {
+        for c in p.containers.iter() {
             let _ = writeln!(
                 out,
                 "    - name: {}\n      image: example\n      resources:\n        requests:",

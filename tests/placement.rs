@@ -1925,7 +1925,7 @@ containers: [{name: a, image: a, ports: [{containerPort: 9100, protocol: UDP}]}]
                 }
                 let mut requests = daemonset_planner::ResourceList::new();
                 requests.insert("cpu".into(), Quantity::from_milli(cpu));
-                pod.containers.push(Container {
+                pod.containers = std::sync::Arc::from(vec![Container {
                     name: "c".into(),
                     requests,
                     limits: Default::default(),
@@ -1940,7 +1940,7 @@ containers: [{name: a, image: a, ports: [{containerPort: 9100, protocol: UDP}]}]
                         .into_iter()
                         .collect(),
                     restart_policy: None,
-                });
+                }]);
                 pod
             })
     }
