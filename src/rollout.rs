@@ -189,6 +189,17 @@ pub(crate) fn step(
         }
         (new, old)
     };
+    // Nothing to roll (the steady state): no pod that stays is of an older revision. Every
+    // branch below acts, or reports being stuck, only because of such a pod, so the step is
+    // empty; finding that out costs one pass over the DaemonSet's pods instead of building
+    // and ordering an entry per node.
+    let old = |list: &[usize]| {
+        list.iter()
+            .any(|&i| !deleted.contains(i) && facts.flags(i) & DELETING == 0 && !ctx.is_updated(i))
+    };
+    if !claim.per_node.iter().any(old) && !claim.missing.values().any(|list| old(list)) {
+        return Some(step);
+    }
     // A node is in the map when it should run the pod or still holds one after manage.
     let remains = |list: &[usize]| list.iter().any(|&i| !deleted.contains(i));
     let mut created = vec![false; ctx.snapshot.nodes().len()];
