@@ -79,6 +79,7 @@ use crate::plan::CreatePod;
 use crate::snapshot::{ControllerRevision, Node, Pod, Snapshot};
 use crate::spec::{DaemonSet, REVISION_HASH_LABEL};
 use crate::status::DaemonSetStatus;
+use crate::strmap::Interner;
 
 impl TryFrom<&apps::DaemonSet> for DaemonSet {
     type Error = Error;
@@ -168,24 +169,29 @@ impl TryFrom<&core::Node> for Node {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn try_from(object: &core::Node) -> Result<Node, Error> {
-        let doc = api::NodeDoc {
-            metadata: object_meta(&object.metadata),
-            spec: object.spec.as_ref().map(|s| api::NodeSpec {
-                unschedulable: s.unschedulable,
-                taints: s.taints.as_ref().map(|t| t.iter().map(taint).collect()),
-            }),
-            status: object.status.as_ref().map(|s| api::NodeStatus {
-                allocatable: quantities(s.allocatable.as_ref()),
-                capacity: quantities(s.capacity.as_ref()),
-                conditions: s.conditions.as_ref().map(|c| {
-                    c.iter()
-                        .map(|c| condition(&c.type_, &c.status, c.last_transition_time.as_ref()))
-                        .collect()
-                }),
-            }),
-        };
-        checked("Node", |errors| Node::from_doc(&doc, errors))
+        node_from(object, &mut Interner::default())
     }
+}
+
+/// A node read with `words` sharing its repeated text (see [`Node::try_from`]).
+fn node_from(object: &core::Node, words: &mut Interner) -> Result<Node, Error> {
+    let doc = api::NodeDoc {
+        metadata: object_meta(&object.metadata),
+        spec: object.spec.as_ref().map(|s| api::NodeSpec {
+            unschedulable: s.unschedulable,
+            taints: s.taints.as_ref().map(|t| t.iter().map(taint).collect()),
+        }),
+        status: object.status.as_ref().map(|s| api::NodeStatus {
+            allocatable: quantities(s.allocatable.as_ref()),
+            capacity: quantities(s.capacity.as_ref()),
+            conditions: s.conditions.as_ref().map(|c| {
+                c.iter()
+                    .map(|c| condition(&c.type_, &c.status, c.last_transition_time.as_ref()))
+                    .collect()
+            }),
+        }),
+    };
+    checked("Node", |errors| Node::from_doc(&doc, words, errors))
 }
 
 impl TryFrom<&core::Pod> for Pod {
@@ -213,20 +219,25 @@ impl TryFrom<&core::Pod> for Pod {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn try_from(object: &core::Pod) -> Result<Pod, Error> {
-        let doc = api::PodDoc {
-            metadata: object_meta(&object.metadata),
-            spec: object.spec.as_ref().map(pod_spec),
-            status: object.status.as_ref().map(|s| api::PodStatus {
-                phase: s.phase.clone(),
-                conditions: s.conditions.as_ref().map(|c| {
-                    c.iter()
-                        .map(|c| condition(&c.type_, &c.status, c.last_transition_time.as_ref()))
-                        .collect()
-                }),
-            }),
-        };
-        checked("Pod", |errors| Pod::from_doc(&doc, errors))
+        pod_from(object, &mut Interner::default())
     }
+}
+
+/// A pod read with `words` sharing its repeated text and containers (see [`Pod::try_from`]).
+fn pod_from(object: &core::Pod, words: &mut Interner) -> Result<Pod, Error> {
+    let doc = api::PodDoc {
+        metadata: object_meta(&object.metadata),
+        spec: object.spec.as_ref().map(pod_spec),
+        status: object.status.as_ref().map(|s| api::PodStatus {
+            phase: s.phase.clone(),
+            conditions: s.conditions.as_ref().map(|c| {
+                c.iter()
+                    .map(|c| condition(&c.type_, &c.status, c.last_transition_time.as_ref()))
+                    .collect()
+            }),
+        }),
+    };
+    checked("Pod", |errors| Pod::from_doc(&doc, words, errors))
 }
 
 impl TryFrom<&apps::ControllerRevision> for ControllerRevision {
@@ -313,13 +324,15 @@ impl Snapshot {
         R: IntoIterator,
         R::Item: Borrow<apps::ControllerRevision>,
     {
+        // One interner for the whole cluster, as `Snapshot::from_yaml` has.
+        let mut words = Interner::default();
         let nodes = nodes
             .into_iter()
-            .map(|n| Node::try_from(n.borrow()))
+            .map(|n| node_from(n.borrow(), &mut words))
             .collect::<Result<Vec<_>, _>>()?;
         let pods = pods
             .into_iter()
-            .map(|p| Pod::try_from(p.borrow()))
+            .map(|p| pod_from(p.borrow(), &mut words))
             .collect::<Result<Vec<_>, _>>()?;
         let revisions = revisions
             .into_iter()
@@ -437,13 +450,13 @@ impl RevisionToCreate {
             .template
             .labels
             .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         labels.insert(REVISION_HASH_LABEL.into(), self.hash.clone());
         let annotations = (!ds.annotations.is_empty()).then(|| {
             ds.annotations
                 .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect()
         });
         let mut rendered = self.render(ds);

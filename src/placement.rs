@@ -779,7 +779,7 @@ impl<'a> Fit<'a> {
                     Some(free) => free,
                     None => {
                         let alloc = match node {
-                            Some(node) => node.allocatable.get(&**name).copied(),
+                            Some(node) => node.allocatable.get(name).copied(),
                             None if *id == MISSING_ID => None,
                             None => idx.alloc(index, *id),
                         };
