@@ -25,6 +25,10 @@ pub(crate) struct Claim {
     pub missing: BTreeMap<String, Vec<usize>>,
     /// Revision hashes of every claimed pod with a target node (history cleanup keeps these).
     pub live_hashes: Vec<String>,
+    /// The same as ids, and whether one of those pods has no revision hash: when every id is
+    /// the current one and none lacks a hash, no pod in `per_node` or `missing` is old.
+    pub hash_ids: Vec<u32>,
+    pub unhashed: bool,
     pub adopt: Vec<PodRef>,
     pub release: Vec<PodRef>,
 }
@@ -88,6 +92,7 @@ pub(crate) fn claim(ds: &DaemonSet, snapshot: &Snapshot) -> Claim {
     }
     let mut missing: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut live_ids: Vec<u32> = Vec::new();
+    let mut unhashed = false;
     let mut located: Vec<(u32, usize)> = Vec::with_capacity(claimed.len());
     for i in claimed {
         let node = snapshot.pod_node(i);
@@ -99,7 +104,9 @@ pub(crate) fn claim(ds: &DaemonSet, snapshot: &Snapshot) -> Claim {
             },
         };
         let hash_id = snapshot.pod_hash(i);
-        if hash_id != NO_HASH && !live_ids.contains(&hash_id) {
+        if hash_id == NO_HASH {
+            unhashed = true;
+        } else if !live_ids.contains(&hash_id) {
             live_ids.push(hash_id);
         }
         if facts.flags(i) & (TERMINAL | DELETING) == TERMINAL | DELETING {
@@ -125,6 +132,8 @@ pub(crate) fn claim(ds: &DaemonSet, snapshot: &Snapshot) -> Claim {
             .iter()
             .map(|&id| snapshot.hash_name(id).to_string())
             .collect(),
+        hash_ids: live_ids,
+        unhashed,
         adopt,
         release,
     }

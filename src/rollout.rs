@@ -6,6 +6,7 @@ use crate::plan::{CreateReason, DeleteReason, Plan, StuckReason, UnavailableNode
 use crate::pod_index::DELETING;
 use crate::reconcile::{Claim, Context, PodSet};
 use crate::selector::LabelSelector;
+use crate::snapshot::NO_HASH;
 use crate::spec::{Flavor, IntOrPercent, RollingUpdate, UpdateStrategy};
 use crate::taints::keys;
 
@@ -191,13 +192,20 @@ pub(crate) fn step(
     };
     // Nothing to roll (the steady state): no pod that stays is of an older revision. Every
     // branch below acts, or reports being stuck, only because of such a pod, so the step is
-    // empty; finding that out costs one pass over the DaemonSet's pods instead of building
-    // and ordering an entry per node.
+    // empty. When every claimed pod carries the current hash the claim says so already;
+    // otherwise one pass over the DaemonSet's pods finds out, instead of building and
+    // ordering an entry per node.
+    let all_current = ctx.hash_id != NO_HASH
+        && !ctx.hash.is_empty()
+        && !claim.unhashed
+        && claim.hash_ids.iter().all(|&h| h == ctx.hash_id);
     let old = |list: &[usize]| {
         list.iter()
             .any(|&i| !deleted.contains(i) && facts.flags(i) & DELETING == 0 && !ctx.is_updated(i))
     };
-    if !claim.per_node.iter().any(old) && !claim.missing.values().any(|list| old(list)) {
+    if all_current
+        || (!claim.per_node.iter().any(old) && !claim.missing.values().any(|list| old(list)))
+    {
         return Some(step);
     }
     // A node is in the map when it should run the pod or still holds one after manage.
