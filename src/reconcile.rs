@@ -23,11 +23,11 @@ pub(crate) struct Claim {
     pub per_node: NodePods,
     /// Pods targeting nodes that are not in the snapshot, by node name.
     pub missing: BTreeMap<String, Vec<usize>>,
-    /// Revision hashes of every claimed pod with a target node (history cleanup keeps these).
-    pub live_hashes: Vec<String>,
-    /// The same as ids, and whether one of those pods has no revision hash: when every id is
-    /// the current one and none lacks a hash, no pod in `per_node` or `missing` is old.
-    pub hash_ids: Vec<u32>,
+    /// Revision-hash ids of every claimed pod with a target node, each once (history cleanup
+    /// keeps these revisions; when all are the current one and `unhashed` is false, no pod in
+    /// `per_node` or `missing` is old).
+    pub live_hash_ids: Vec<u32>,
+    /// Whether one of those pods has no `controller-revision-hash` label.
     pub unhashed: bool,
     pub adopt: Vec<PodRef>,
     pub release: Vec<PodRef>,
@@ -128,11 +128,7 @@ pub(crate) fn claim(ds: &DaemonSet, snapshot: &Snapshot) -> Claim {
     Claim {
         per_node,
         missing,
-        live_hashes: live_ids
-            .iter()
-            .map(|&id| snapshot.hash_name(id).to_string())
-            .collect(),
-        hash_ids: live_ids,
+        live_hash_ids: live_ids,
         unhashed,
         adopt,
         release,
@@ -202,9 +198,12 @@ pub(crate) struct Context<'a> {
 impl Context<'_> {
     /// Whether pod `i` carries the current revision hash label.
     pub(crate) fn has_current_hash(&self, i: usize) -> bool {
-        self.hash_id != NO_HASH
-            && !self.hash.is_empty()
-            && self.snapshot.pod_hash(i) == self.hash_id
+        self.is_current_hash(self.snapshot.pod_hash(i))
+    }
+
+    /// Whether revision-hash id `id` is the current revision's.
+    pub(crate) fn is_current_hash(&self, id: u32) -> bool {
+        self.hash_id != NO_HASH && !self.hash.is_empty() && id == self.hash_id
     }
 
     /// [`is_updated`] for pod `i` of the snapshot, without looking at its labels when the
@@ -585,7 +584,11 @@ pub(crate) fn sync(ds: &DaemonSet, snapshot: &Snapshot, options: &Options) -> Pl
         Vec::new()
     };
 
-    let live: Vec<&str> = claim.live_hashes.iter().map(String::as_str).collect();
+    let live: Vec<&str> = claim
+        .live_hash_ids
+        .iter()
+        .map(|&id| snapshot.hash_name(id))
+        .collect();
     history::cleanup(ds, &mut history, &live);
 
     let node_names = snapshot.nodes();

@@ -6,7 +6,6 @@ use crate::plan::{CreateReason, DeleteReason, Plan, StuckReason, UnavailableNode
 use crate::pod_index::DELETING;
 use crate::reconcile::{Claim, Context, PodSet};
 use crate::selector::LabelSelector;
-use crate::snapshot::NO_HASH;
 use crate::spec::{Flavor, IntOrPercent, RollingUpdate, UpdateStrategy};
 use crate::taints::keys;
 
@@ -195,10 +194,11 @@ pub(crate) fn step(
     // empty. When every claimed pod carries the current hash the claim says so already;
     // otherwise one pass over the DaemonSet's pods finds out, instead of building and
     // ordering an entry per node.
-    let all_current = ctx.hash_id != NO_HASH
-        && !ctx.hash.is_empty()
-        && !claim.unhashed
-        && claim.hash_ids.iter().all(|&h| h == ctx.hash_id);
+    let all_current = !claim.unhashed
+        && claim
+            .live_hash_ids
+            .iter()
+            .all(|&id| ctx.is_current_hash(id));
     let old = |list: &[usize]| {
         list.iter()
             .any(|&i| !deleted.contains(i) && facts.flags(i) & DELETING == 0 && !ctx.is_updated(i))

@@ -547,8 +547,13 @@ mod tests {
         assert_eq!(*a, *decimal);
         assert_eq!(decimal[0].requests["memory"].to_string(), "1073741824");
         assert_eq!(a[0].requests["memory"].to_string(), "1Gi");
+        // A list of two identical containers is one list, shared with its equal, not with
+        // the list of one.
         let two = i.containers(vec![container(&[("cpu", "1")]); 2]);
-        assert_eq!(two.len(), 2);
+        let two_again = i.containers(vec![container(&[("cpu", "1")]); 2]);
+        let one = i.containers(vec![container(&[("cpu", "1")])]);
+        assert!(Arc::ptr_eq(&two, &two_again));
+        assert!(!Arc::ptr_eq(&two, &one) && two.len() == 2 && one.len() == 1);
     }
 
     #[test]

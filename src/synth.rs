@@ -363,6 +363,8 @@ fn yaml_resources(out: &mut String, indent: &str, list: &ResourceList) {
 }
 
 /// Nodes and pods as a `kind: List` YAML document, shaped as `kubectl get -o yaml` prints them.
+/// A [`Node`] keeps only what is allocatable, so each node's `status.capacity` is written
+/// equal to its `status.allocatable`.
 pub fn to_yaml(nodes: &[Node], pods: &[Pod]) -> String {
     let mut out = String::from("apiVersion: v1\nkind: List\nitems:\n");
     for n in nodes {

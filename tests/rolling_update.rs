@@ -681,3 +681,58 @@ fn min_ready_seconds_delays_the_next_deletion() {
     expect(&p, 0, 1);
     assert_eq!(deleted_nodes(&p), ["node-1"]);
 }
+
+// The steady state is decided without walking the nodes when every claimed pod carries the
+// current hash; any exception must still reach the full step.
+#[test]
+fn steady_state_shortcut_still_sees_every_old_pod() {
+    let ds = foo("foo2/bar2", &unavailable("2"));
+    let current = ds.revision_hash().to_string();
+    let steady = || {
+        let mut c = Cluster::with_nodes(4);
+        for n in 0..4 {
+            c.pod(&format!("node-{n}"), &current, Ready::Since(0), 0);
+        }
+        c
+    };
+
+    // All current: nothing to do, nothing stuck, even when paused.
+    let c = steady();
+    let p = c.plan(&ds, 10);
+    expect(&p, 0, 0);
+    assert!(p.stuck().is_empty());
+    let mut paused = options(10);
+    paused.rollout.paused = true;
+    let p = daemonset_planner::plan(&ds, &c.snapshot(), &paused);
+    assert!(p.stuck().is_empty(), "{:?}", p.stuck());
+
+    // One pod without a revision hash is old: the rolling step deletes it.
+    let mut c = steady();
+    let bare = c.pods_on("node-2")[0].name.clone();
+    c.pod_mut(&bare).labels.remove("controller-revision-hash");
+    let p = c.plan(&ds, 10);
+    assert_eq!(deleted_pods(&p), std::slice::from_ref(&bare));
+    assert!(
+        p.deletes()
+            .iter()
+            .all(|d| d.reason == DeleteReason::RollingUpdate)
+    );
+    // ... and paused, it is held with a reason.
+    let p = daemonset_planner::plan(&ds, &c.snapshot(), &paused);
+    expect(&p, 0, 0);
+    assert!(p.stuck().contains(&StuckReason::Paused));
+
+    // An old pod already terminating is neither new nor old: nothing more to do.
+    let mut c = steady();
+    let extra = c.pod("node-1", "55555", Ready::Since(0), 0);
+    c.pod_mut(&extra).deletion_timestamp = Some(at(5));
+    let p = c.plan(&ds, 10);
+    expect(&p, 0, 0);
+    assert!(p.stuck().is_empty());
+
+    // An old pod beside a current one on a node is deleted.
+    let mut c = steady();
+    let old = c.pod("node-3", "55555", Ready::Since(0), 1);
+    let p = c.plan(&ds, 10);
+    assert_eq!(deleted_pods(&p), [old]);
+}
