@@ -274,7 +274,7 @@ impl TryFrom<&apps::ControllerRevision> for ControllerRevision {
             revision: Field::<i64>::get(&object.revision).copied(),
         };
         checked("ControllerRevision", |errors| {
-            ControllerRevision::from_doc(&doc, errors)
+            ControllerRevision::from_doc(&doc, &mut Interner::default(), errors)
         })
     }
 }

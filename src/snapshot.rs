@@ -125,7 +125,8 @@ impl Node {
             })
             .collect();
         Node {
-            name: name.into(),
+            // Shared with the pods bound to the node and its hostname label.
+            name: words.get(&name),
             labels,
             taints,
             unschedulable: spec.unschedulable.unwrap_or(false),
@@ -486,6 +487,7 @@ impl ControllerRevision {
 
     pub(crate) fn from_doc(
         doc: &api::RevisionDoc,
+        words: &mut Interner,
         errors: &mut Vec<FieldError>,
     ) -> ControllerRevision {
         let meta = &doc.metadata;
@@ -500,7 +502,7 @@ impl ControllerRevision {
                 .unwrap_or_else(|| "default".into()),
             labels: meta.labels.iter().flatten().collect(),
             annotations: meta.annotations.iter().flatten().collect(),
-            controller: controller_of(meta.owner_references.as_ref(), &mut Interner::default()),
+            controller: controller_of(meta.owner_references.as_ref(), words),
             revision: doc.revision.unwrap_or(0),
             data: doc.data.clone().unwrap_or(serde_json::Value::Null),
             creation_timestamp: parse_time(
@@ -735,7 +737,7 @@ impl Snapshot {
                         ("Pod", name)
                     }
                     api::Object::ControllerRevision(doc) => {
-                        let rev = ControllerRevision::from_doc(&doc, &mut errors);
+                        let rev = ControllerRevision::from_doc(&doc, &mut words, &mut errors);
                         let name = rev.name.clone();
                         revisions.push(rev);
                         ("ControllerRevision", name)

@@ -298,26 +298,19 @@ impl<V> StrMap<V> {
 
     /// The value of `key`.
     pub fn get(&self, key: &str) -> Option<&V> {
-        self.entries
-            .iter()
-            .find(|(k, _)| **k == *key)
-            .map(|(_, v)| v)
+        self.get_key_value(key).map(|(_, v)| v)
     }
 
     /// The value of `key`, to change.
     pub fn get_mut(&mut self, key: &str) -> Option<&mut V> {
-        self.entries
-            .iter_mut()
-            .find(|(k, _)| **k == *key)
-            .map(|(_, v)| v)
+        let i = self.position(key)?;
+        Some(&mut self.entries[i].1)
     }
 
     /// The stored key and value of `key`.
     pub fn get_key_value(&self, key: &str) -> Option<(&Str, &V)> {
-        self.entries
-            .iter()
-            .find(|(k, _)| **k == *key)
-            .map(|(k, v)| (k, v))
+        let (k, v) = &self.entries[self.position(key)?];
+        Some((k, v))
     }
 
     /// Whether `key` is present.
